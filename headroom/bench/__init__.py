@@ -1,0 +1,1 @@
+"""`headroom bench`: measuring compression and needle retention on a corpus."""

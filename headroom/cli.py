@@ -1,0 +1,133 @@
+"""The `headroom` command line.
+
+Every command calls the same core as the library. Output meant for pipes goes
+to stdout; summaries, progress and errors go to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.console import Console
+
+from headroom._version import __version__
+from headroom.bench.cli import bench_command
+
+app = typer.Typer(
+    name="headroom",
+    help="Compress what LLM agents send to models, reversibly.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+err = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"headroom {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Compress what LLM agents send to models, reversibly."""
+
+
+@app.command()
+def compress(
+    file: Annotated[str, typer.Argument(help="File to compress, or - for stdin.")] = "-",
+    query: Annotated[
+        str | None, typer.Option("-q", "--query", help="The question the output must answer.")
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option("--kind", help="Content kind (json, logs, search, diff, code, html, text)."),
+    ] = None,
+) -> None:
+    """Compress a tool output: compressed text to stdout, a summary to stderr."""
+    from headroom.api import compress_text
+
+    data = sys.stdin.buffer.read() if file == "-" else _read_file(Path(file))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        sys.stdout.buffer.write(data)
+        err.print("headroom: input is not UTF-8 text; passed through unchanged")
+        return
+    result = compress_text(text, query=query, kind=kind)
+    sys.stdout.write(result.text)
+    if result.text and not result.text.endswith("\n"):
+        sys.stdout.write("\n")
+    sys.stdout.flush()
+    saved = 100.0 * result.tokens_saved / result.tokens_before if result.tokens_before else 0.0
+    summary = (
+        f"headroom: {result.kind}: {result.tokens_before:,} → {result.tokens_after:,} tokens "
+        f"(saved {saved:.1f}%)"
+    )
+    if result.compressor:
+        summary += f" by {result.compressor}"
+    if result.ccr_id:
+        summary += f"; original: headroom retrieve {result.ccr_id}"
+    err.print(summary, highlight=False, markup=False)
+
+
+@app.command()
+def retrieve(
+    ccr_id: Annotated[str, typer.Argument(metavar="ID", help="The id from a marker (hr_…).")],
+    query: Annotated[
+        str | None, typer.Option("-q", "--query", help="Return only the parts that match.")
+    ] = None,
+) -> None:
+    """Print the original behind a marker, or only the parts matching --query."""
+    from headroom.api import retrieve as retrieve_original
+
+    # Not typer.echo: it strips ANSI codes when stdout is a pipe, and originals keep theirs.
+    text = retrieve_original(ccr_id, query=query)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+@app.command("config")
+def show_config(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show every setting: its value now, env var, default and meaning."""
+    from rich.table import Table
+
+    from headroom.config import SETTINGS, load_settings
+
+    settings = load_settings()
+    rows = [
+        (s.name, s.env, repr(getattr(settings, s.name)), repr(s.default), s.doc) for s in SETTINGS
+    ]
+    if as_json:
+        keys = ("name", "env", "value", "default", "doc")
+        typer.echo(orjson.dumps([dict(zip(keys, r, strict=True)) for r in rows]).decode())
+        return
+    table = Table("setting", "env", "value", "default", "doc")
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+
+
+def _read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        err.print(f"headroom: cannot read {path}: {exc.strerror}")
+        raise typer.Exit(2) from exc
+
+
+app.command("bench")(bench_command)
+
+
+def main() -> None:
+    app()

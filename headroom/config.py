@@ -1,0 +1,216 @@
+"""All of Headroom's settings, in one declarative table.
+
+Every setting has one entry: name, `HEADROOM_*` environment variable, type,
+default and a one-line doc. Values come from, in order of precedence:
+
+1. a keyword argument (`load_settings(min_tokens=500)`, `compress(..., min_tokens=500)`);
+2. the environment (`HEADROOM_MIN_TOKENS=500`);
+3. the config file, `~/.headroom/config.toml` (or `$HEADROOM_HOME/config.toml`);
+4. the default in the table.
+
+This is the only module that reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    env: str
+    type: type
+    default: Any
+    doc: str
+
+
+def _parse_bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true/false, got {text!r}")
+
+
+def _parse_list(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+_PARSERS: dict[type, Callable[[str], Any]] = {
+    bool: _parse_bool,
+    int: int,
+    float: float,
+    str: str,
+    tuple: _parse_list,
+}
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("home", "HEADROOM_HOME", str, "~/.headroom", "Folder for the store, config and logs."),
+    Setting(
+        "store",
+        "HEADROOM_STORE",
+        str,
+        "sqlite",
+        "Where originals live: sqlite, memory, sqlite:///path.db or redis://host:port/db.",
+    ),
+    Setting(
+        "ccr_ttl_seconds",
+        "HEADROOM_CCR_TTL",
+        int,
+        24 * 3600,
+        "How long compressed-away originals stay retrievable, in seconds.",
+    ),
+    Setting(
+        "store_max_bytes",
+        "HEADROOM_STORE_MAX_BYTES",
+        int,
+        512 * 1024 * 1024,
+        "Size cap of the store; the oldest originals are evicted first.",
+    ),
+    Setting(
+        "min_tokens",
+        "HEADROOM_MIN_TOKENS",
+        int,
+        300,
+        "Blocks smaller than this many tokens are left alone.",
+    ),
+    Setting(
+        "min_saving",
+        "HEADROOM_MIN_SAVING",
+        float,
+        0.05,
+        "A result must save at least this fraction of a block's tokens to be used.",
+    ),
+    Setting(
+        "disabled_compressors",
+        "HEADROOM_DISABLE",
+        tuple,
+        (),
+        "Comma-separated compressor names to switch off.",
+    ),
+    Setting(
+        "tokenizer_dir",
+        "HEADROOM_TOKENIZER_DIR",
+        str,
+        "",
+        "Folder with tiktoken's BPE files (falls back to TIKTOKEN_CACHE_DIR).",
+    ),
+    Setting(
+        "raise_errors",
+        "HEADROOM_RAISE_ERRORS",
+        bool,
+        False,
+        "Re-raise internal errors instead of failing open (set by the test suite).",
+    ),
+    Setting(
+        "default_model",
+        "HEADROOM_MODEL",
+        str,
+        "claude-sonnet-4-6",
+        "Model assumed by compress() when none is given.",
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Resolved settings. Build with `load_settings()`."""
+
+    home: str
+    store: str
+    ccr_ttl_seconds: int
+    store_max_bytes: int
+    min_tokens: int
+    min_saving: float
+    disabled_compressors: tuple[str, ...]
+    tokenizer_dir: str
+    raise_errors: bool
+    default_model: str
+
+    @property
+    def home_path(self) -> Path:
+        return Path(self.home).expanduser()
+
+
+def setting_names() -> frozenset[str]:
+    return frozenset(_BY_NAME)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Resolve every setting: keyword argument > environment > config file > default."""
+    unknown = set(overrides) - set(_BY_NAME)
+    if unknown:
+        raise ConfigError(
+            f"unknown setting(s): {', '.join(sorted(unknown))}; known: {', '.join(_BY_NAME)}"
+        )
+    env = os.environ
+    home = overrides.get("home") or env.get("HEADROOM_HOME") or _BY_NAME["home"].default
+    file_values = _read_config_file(Path(str(home)).expanduser() / "config.toml")
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        values[setting.name] = _resolve(setting, overrides, env, file_values)
+    if not values["tokenizer_dir"]:
+        values["tokenizer_dir"] = env.get("TIKTOKEN_CACHE_DIR", "")
+    return Settings(**values)
+
+
+def _resolve(
+    setting: Setting,
+    overrides: Mapping[str, Any],
+    env: Mapping[str, str],
+    file_values: Mapping[str, Any],
+) -> Any:
+    if setting.name in overrides and overrides[setting.name] is not None:
+        return _coerce(setting, overrides[setting.name], "argument")
+    if setting.env in env:
+        return _coerce(setting, env[setting.env], f"${setting.env}")
+    if setting.name in file_values:
+        return _coerce(setting, file_values[setting.name], "config.toml")
+    return setting.default
+
+
+def _coerce(setting: Setting, value: Any, source: str) -> Any:
+    try:
+        if isinstance(value, str):
+            return _PARSERS[setting.type](value)
+        if setting.type is tuple and isinstance(value, list | tuple):
+            return tuple(str(v) for v in value)
+        if setting.type is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, setting.type):
+            return value
+    except ValueError as exc:
+        raise ConfigError(f"{setting.name} from {source}: {exc}") from exc
+    raise ConfigError(
+        f"{setting.name} from {source}: expected {setting.type.__name__}, got {value!r}"
+    )
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    section = data.get("headroom", data)
+    return {k: v for k, v in section.items() if k in _BY_NAME}
+
+
+def settings_table() -> list[tuple[str, str, str, str, str]]:
+    """The table, for `headroom config` and the docs: name, env, type, default, doc."""
+    return [(s.name, s.env, s.type.__name__, repr(s.default), s.doc) for s in SETTINGS]

@@ -1,0 +1,99 @@
+"""The pipeline: ordered transforms over a conversation, then the CCR step.
+
+`Pipeline.run` applies each transform in order (each pure and synchronous),
+then stores the originals of every lossy cut. If an original cannot be stored,
+the cut is undone for that block, so a marker never points at nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from headroom.ccr import CCR
+from headroom.guard import guarded
+from headroom.pipeline.engine import Decision, Engine, Outcome, Reason
+from headroom.pipeline.router import Route, Router
+from headroom.pipeline.transform import BlockRecord, CompressToolResults, Run, Transform
+from headroom.types import Conversation
+
+__all__ = [
+    "BlockRecord",
+    "CompressToolResults",
+    "Decision",
+    "Engine",
+    "Outcome",
+    "Pipeline",
+    "PipelineResult",
+    "Reason",
+    "Route",
+    "Router",
+    "Run",
+    "Transform",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineResult:
+    conversation: Conversation
+    records: tuple[BlockRecord, ...]
+
+    @property
+    def changed(self) -> tuple[BlockRecord, ...]:
+        return tuple(r for r in self.records if r.decision is Decision.COMPRESSED)
+
+    @property
+    def tokens_saved(self) -> int:
+        return sum(r.tokens_before - r.tokens_after for r in self.changed)
+
+
+class Pipeline:
+    def __init__(
+        self, transforms: Sequence[Transform], ccr: CCR, *, raise_errors: bool = False
+    ) -> None:
+        self.transforms = tuple(transforms)
+        self.ccr = ccr
+        self.raise_errors = raise_errors
+
+    def run(self, conversation: Conversation) -> PipelineResult:
+        run = Run()
+        for transform in self.transforms:
+            step_run = Run()
+            step = functools.partial(transform.apply, conversation, step_run)
+            result = guarded(
+                f"transform:{transform.name}", step, None, raise_errors=self.raise_errors
+            )
+            if result is not None:
+                conversation = result
+                run.records.extend(step_run.records)
+                run.originals.update(step_run.originals)
+        conversation = self._store_originals(conversation, run)
+        return PipelineResult(conversation, tuple(run.records))
+
+    def _store_originals(self, conversation: Conversation, run: Run) -> Conversation:
+        for address, (outcome, tool) in run.originals.items():
+            stored = guarded(
+                "ccr:put",
+                functools.partial(self._put, outcome, tool),
+                False,
+                raise_errors=self.raise_errors,
+            )
+            if not stored:
+                conversation = conversation.with_text(address, outcome.original)
+                run.records[:] = [_undone(r) if r.address == address else r for r in run.records]
+        return conversation
+
+    def _put(self, outcome: Outcome, tool: str | None) -> bool:
+        self.ccr.put(outcome.original, kind=outcome.kind, tool=tool)
+        return True
+
+
+def _undone(record: BlockRecord) -> BlockRecord:
+    return replace(
+        record,
+        tokens_after=record.tokens_before,
+        ccr_id=None,
+        decision=Decision.KEPT,
+        reason=Reason.ERROR,
+    )
