@@ -219,6 +219,9 @@ class CompressContext:
     kind: str | None = None
     #: A soft target for the output size, in tokens (None: the compressor decides).
     budget_tokens: int | None = None
+    #: How much more than its default a compressor should keep (learned from
+    #: retrievals: 1.0 is the default, 2.0 keeps about twice as many rows/lines).
+    keep_factor: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
