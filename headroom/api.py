@@ -121,7 +121,7 @@ def compress_text(
     runtime = get_runtime(**options)
     outcome = runtime.engine.compress(text, CompressContext(query=query, kind=kind))
     if outcome.changed and outcome.ccr_id:
-        runtime.ccr.put(text, kind=outcome.kind)
+        runtime.ccr.put(text, kind=outcome.kind, signature=outcome.signature)
     return TextResult(
         text=outcome.text,
         kind=outcome.kind,

@@ -95,6 +95,22 @@ def retrieve(
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
+@app.command()
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show store counters and what Headroom has learned from retrievals."""
+    from headroom.runtime import get_runtime
+    from headroom.stats_view import learned_rows, print_stats
+
+    runtime = get_runtime()
+    if as_json:
+        payload = {"counters": runtime.store.counters("ccr."), "learned": learned_rows(runtime)}
+        typer.echo(orjson.dumps(payload).decode())
+        return
+    print_stats(runtime, Console(width=max(Console().width, 120)))
+
+
 @app.command("config")
 def show_config(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

@@ -47,13 +47,50 @@ def _parse_list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
+def _parse_pairs(text: str) -> tuple[tuple[str, str], ...]:
+    """`a=x, b=y` → (("a", "x"), ("b", "y")): an ordered table in one env var."""
+    pairs = []
+    for item in _parse_list(text):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"expected name=value pairs separated by commas, got {item!r}")
+        pairs.append((key.strip(), value.strip()))
+    return tuple(pairs)
+
+
+#: An ordered table of name → value, e.g. the per-tool policy.
+Pairs = tuple[tuple[str, str], ...]
+
+
 _PARSERS: dict[type, Callable[[str], Any]] = {
     bool: _parse_bool,
     int: int,
     float: float,
     str: str,
     tuple: _parse_list,
+    dict: _parse_pairs,
 }
+
+#: Per-tool policy, first matching glob wins: compress, lossless-only or never.
+#: Safe for Claude Code's, Codex's and MCP tool names: edits, writes and plans are
+#: confirmations the agent relies on verbatim; Headroom's own retrievals must
+#: never be compressed again; everything else is tool output.
+DEFAULT_TOOL_POLICY: Pairs = (
+    ("headroom_retrieve", "never"),
+    ("mcp__headroom__*", "never"),
+    ("Edit", "never"),
+    ("MultiEdit", "never"),
+    ("Write", "never"),
+    ("NotebookEdit", "never"),
+    ("apply_patch", "never"),
+    ("TodoWrite", "never"),
+    ("update_plan", "never"),
+    ("ExitPlanMode", "never"),
+    ("Task", "lossless-only"),
+    ("Agent", "lossless-only"),
+    ("*", "compress"),
+)
+TOOL_POLICIES = frozenset({"compress", "lossless-only", "never"})
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("home", "HEADROOM_HOME", str, "~/.headroom", "Folder for the store, config and logs."),
@@ -100,6 +137,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Comma-separated compressor names to switch off.",
     ),
     Setting(
+        "tool_policy",
+        "HEADROOM_TOOL_POLICY",
+        dict,
+        DEFAULT_TOOL_POLICY,
+        "Per-tool policy by tool-name glob, first match wins: compress, lossless-only, never.",
+    ),
+    Setting(
+        "learning",
+        "HEADROOM_LEARNING",
+        bool,
+        True,
+        "Keep more of content whose originals models retrieve often (learned from retrievals).",
+    ),
+    Setting(
         "tokenizer_dir",
         "HEADROOM_TOKENIZER_DIR",
         str,
@@ -136,6 +187,8 @@ class Settings:
     min_tokens: int
     min_saving: float
     disabled_compressors: tuple[str, ...]
+    tool_policy: Pairs
+    learning: bool
     tokenizer_dir: str
     raise_errors: bool
     default_model: str
@@ -185,9 +238,14 @@ def _resolve(
 def _coerce(setting: Setting, value: Any, source: str) -> Any:
     try:
         if isinstance(value, str):
-            return _PARSERS[setting.type](value)
+            parsed = _PARSERS[setting.type](value)
+            return _check_policy(setting, parsed) if setting.type is dict else parsed
         if setting.type is tuple and isinstance(value, list | tuple):
             return tuple(str(v) for v in value)
+        if setting.type is dict and isinstance(value, dict):
+            return _check_policy(setting, tuple((str(k), str(v)) for k, v in value.items()))
+        if setting.type is dict and isinstance(value, tuple):
+            return _check_policy(setting, value)
         if setting.type is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         if isinstance(value, setting.type):
@@ -197,6 +255,14 @@ def _coerce(setting: Setting, value: Any, source: str) -> Any:
     raise ConfigError(
         f"{setting.name} from {source}: expected {setting.type.__name__}, got {value!r}"
     )
+
+
+def _check_policy(setting: Setting, pairs: Pairs) -> Pairs:
+    if setting.name == "tool_policy":
+        bad = [v for _, v in pairs if v not in TOOL_POLICIES]
+        if bad:
+            raise ValueError(f"unknown policy {bad[0]!r}; use {', '.join(sorted(TOOL_POLICIES))}")
+    return pairs
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from headroom.ccr import CCR
 from headroom.compressors.registry import Registry, build_registry
 from headroom.config import Settings, load_settings
+from headroom.learning import Learner
 from headroom.pipeline import CompressToolResults, Engine, Pipeline, Router
 from headroom.store import open_store
 from headroom.store.base import Store
@@ -29,6 +30,7 @@ class Runtime:
     router: Router
     counter: TokenCounter
     engine: Engine
+    learner: Learner | None = None
 
     def pipeline(self, *, query: str | None = None) -> Pipeline:
         """The conversation pipeline; `query` overrides the question in force."""
@@ -50,14 +52,16 @@ def build_runtime(settings: Settings, *, store: Store | None = None) -> Runtime:
     )
     router = Router(registry)
     counter = counter_for(settings.tokenizer_dir, settings.home_path)
+    learner = Learner(store, ttl=settings.ccr_ttl_seconds) if settings.learning else None
     return Runtime(
         settings=settings,
         store=store,
-        ccr=CCR(store, ttl=settings.ccr_ttl_seconds),
+        ccr=CCR(store, ttl=settings.ccr_ttl_seconds, learner=learner),
         registry=registry,
         router=router,
         counter=counter,
-        engine=Engine(settings, router, counter),
+        engine=Engine(settings, router, counter, learner),
+        learner=learner,
     )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from headroom.ccr.ids import ccr_id, is_ccr_id
 from headroom.ccr.markers import marker, marker_ids
 from headroom.ccr.units import Unit, matching, query_terms, split
+from headroom.learning import Learner
 from headroom.store.base import Store
 
 __all__ = ["CCR", "Original", "ccr_id", "is_ccr_id", "marker", "marker_ids"]
@@ -29,19 +30,28 @@ class Original:
     kind: str
     tool: str
     created_at: float
+    signature: str = ""
 
 
 class CCR:
     """Originals in a store, addressed by id."""
 
-    def __init__(self, store: Store, *, ttl: float | None = None) -> None:
+    def __init__(
+        self, store: Store, *, ttl: float | None = None, learner: Learner | None = None
+    ) -> None:
         self.store = store
         self.ttl = ttl
+        self.learner = learner
 
-    def put(self, original: str, *, kind: str, tool: str | None = None) -> str:
-        """Store `original` and return its id. Storing the same text again refreshes it."""
+    def put(
+        self, original: str, *, kind: str, tool: str | None = None, signature: str | None = None
+    ) -> str:
+        """Store `original` and return its id. Storing the same text again refreshes it.
+
+        `signature` names the content's shape for learning (see headroom.learning).
+        """
         key = ccr_id(original)
-        meta = {"kind": kind, "tool": tool or ""}
+        meta = {"kind": kind, "tool": tool or "", "signature": signature or ""}
         self.store.put(_key(key), original.encode("utf-8"), ttl=self.ttl, meta=meta)
         self.store.incr("ccr.stored")
         return key
@@ -58,6 +68,7 @@ class CCR:
             kind=item.meta.get("kind", "text"),
             tool=item.meta.get("tool", ""),
             created_at=item.created_at,
+            signature=item.meta.get("signature", ""),
         )
 
     def retrieve(self, key: str, query: str | None = None) -> str:
@@ -79,7 +90,10 @@ class CCR:
         self.store.incr(f"ccr.retrieve.kind.{original.kind}")
         if original.tool:
             self.store.incr(f"ccr.retrieve.tool.{original.tool}")
-        if not query or not query.strip():
+        whole = not query or not query.strip()
+        if self.learner is not None and original.signature:
+            self.learner.retrieved(original.signature, full=whole)
+        if whole or query is None:
             return original.text
         return _select(original, query)
 

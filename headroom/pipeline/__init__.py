@@ -85,7 +85,7 @@ class Pipeline:
         return conversation
 
     def _put(self, outcome: Outcome, tool: str | None) -> bool:
-        self.ccr.put(outcome.original, kind=outcome.kind, tool=tool)
+        self.ccr.put(outcome.original, kind=outcome.kind, tool=tool, signature=outcome.signature)
         return True
 
 

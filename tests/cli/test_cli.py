@@ -103,3 +103,29 @@ def test_help_is_available(args: list[str], _isolated_home: Path) -> None:
     result = _headroom(*args, home=_isolated_home)
     assert result.returncode == 0
     assert b"Usage" in result.stdout
+
+
+def test_stats_shows_the_learned_state(_isolated_home: Path) -> None:
+    import orjson
+
+    from headroom.ccr import CCR
+    from headroom.learning import Learner, signature
+    from headroom.store.sqlite import SQLiteStore
+
+    store = SQLiteStore(_isolated_home / "store.db")
+    learner = Learner(store)
+    sig = signature("Bash", "logs", "abc123")
+    for _ in range(4):
+        learner.compressed(sig)
+    ccr = CCR(store, learner=learner)
+    key = ccr.put(BIG_LOG, kind="logs", tool="Bash", signature=sig)
+    for _ in range(3):
+        ccr.retrieve(key)
+    store.close()
+    table = _headroom("stats", home=_isolated_home)
+    assert table.returncode == 0, table.stderr.decode()
+    assert "Bash|logs|abc123" in table.stdout.decode()
+    data = orjson.loads(_headroom("stats", "--json", home=_isolated_home).stdout)
+    (row,) = data["learned"]
+    assert (row["compressed"], row["retrieved"], row["mode"]) == (4, 3, "lossless-only")
+    assert data["counters"]["ccr.retrieve"] == 3
