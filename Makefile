@@ -22,8 +22,8 @@ test: $(STAMP)
 	$(TIKTOKEN_ENV) $(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check headroom tests
-	$(BIN)/ruff format --check headroom tests
+	$(BIN)/ruff check headroom tests benchmarks
+	$(BIN)/ruff format --check headroom tests benchmarks
 	$(BIN)/mypy
 
 bench: $(STAMP)
