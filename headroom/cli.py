@@ -77,7 +77,7 @@ def compress(
         summary += f" by {result.compressor}"
     if result.ccr_id:
         summary += f"; original: headroom retrieve {result.ccr_id}"
-    err.print(summary, highlight=False, markup=False)
+    sys.stderr.write(summary + "\n")  # one line, never wrapped
 
 
 @app.command()

@@ -61,8 +61,11 @@ def test_compress_returns_anthropic_messages_in_anthropic_format() -> None:
     assert result.tokens_saved == result.tokens_before - result.tokens_after
     assert 0 < result.ratio < 1
     (block,) = result.blocks
-    assert (block.compressor, block.tool) == ("lossless", "Bash")
+    assert (block.kind, block.compressor, block.tool) == ("logs", "logs", "Bash")
     assert block.tokens_before - block.tokens_after == result.tokens_saved
+    if block.ccr_id is not None:
+        assert f"headroom_retrieve id={block.ccr_id}" in new_log
+        assert headroom.retrieve(block.ccr_id) == NOISY_LOG
 
 
 def test_compress_returns_openai_messages_in_openai_format() -> None:

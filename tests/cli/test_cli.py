@@ -53,6 +53,10 @@ def test_compress_works_as_a_pipe(_isolated_home: Path) -> None:
     assert len(summary) == 1
     assert summary[0].startswith("headroom: logs:")
     assert "saved" in summary[0]
+    if "headroom retrieve " in summary[0]:
+        key = summary[0].rsplit("headroom retrieve ", 1)[1]
+        original = _headroom("retrieve", key, home=_isolated_home)
+        assert original.stdout.decode() == BIG_LOG
 
 
 def test_compress_reads_a_file(_isolated_home: Path, tmp_path: Path) -> None:
