@@ -187,7 +187,7 @@ def detect_kind(text: str) -> str:
     if first is None:
         return "text"
     if first.group(1) in "{[" and is_json(text):
-        return "json"
+        return _json_event_stream_kind(text) or "json"
     head = text[:SAMPLE_CHARS]
     lines = _sample_lines(head)
     if _is_diff(lines):
@@ -195,6 +195,32 @@ def detect_kind(text: str) -> str:
     if HTML_OPENING.match(head):
         return "html"
     return _LineCounts.of(lines, head).verdict()
+
+
+#: Event types of `rg --json` output, one JSON object per line.
+_RG_EVENTS = frozenset({"begin", "match", "context", "end", "summary"})
+#: Keys of a `go test -json` event (test2json).
+_GO_TEST_KEYS = frozenset({"Action", "Package"})
+
+
+def _json_event_stream_kind(text: str) -> str | None:
+    """Search results or test output that a tool printed as JSON lines.
+
+    `rg --json` and `go test -json` are JSON by syntax but search results and
+    test output by meaning, so they go to the compressors that understand them.
+    """
+    first_line = text.lstrip().split("\n", 1)[0]
+    try:
+        event = orjson.loads(first_line)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(event, dict) or "\n" not in text.strip():
+        return None
+    if event.get("type") in _RG_EVENTS and isinstance(event.get("data"), dict):
+        return "search"
+    if event.keys() >= _GO_TEST_KEYS and "Time" in event:
+        return "shell"
+    return None
 
 
 def is_json(text: str) -> bool:

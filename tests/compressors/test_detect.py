@@ -308,3 +308,25 @@ def test_corpus_detection_accuracy_per_type() -> None:
         expected, floor = ACCURACY_FLOORS[corpus_type]
         accuracy = counts[expected] / sum(counts.values())
         assert accuracy >= floor, f"{corpus_type}: {accuracy:.0%} < {floor:.0%}\n{table}"
+
+
+def test_rg_json_event_streams_are_search_results() -> None:
+    lines = [
+        '{"type":"begin","data":{"path":{"text":"src/app.py"}}}',
+        '{"type":"match","data":{"path":{"text":"src/app.py"},"lines":{"text":"x = 1\\n"},'
+        '"line_number":3,"absolute_offset":10,"submatches":[]}}',
+        '{"type":"end","data":{"path":{"text":"src/app.py"},"binary_offset":null,"stats":{}}}',
+    ]
+    assert detect_kind("\n".join(lines)) == "search"
+
+
+def test_go_test_json_event_streams_are_test_output() -> None:
+    lines = [
+        '{"Time":"2026-11-20T10:00:00Z","Action":"run","Package":"example.com/x","Test":"TestA"}',
+        '{"Time":"2026-11-20T10:00:01Z","Action":"pass","Package":"example.com/x","Test":"TestA"}',
+    ]
+    assert detect_kind("\n".join(lines)) == "shell"
+
+
+def test_other_json_lines_stay_json() -> None:
+    assert detect_kind('{"type":"begin","n":1}\n{"type":"end","n":2}') == "json"
