@@ -36,7 +36,7 @@ class DiffCompressor:
     """Unified diffs, `git format-patch` mails and `git show` / `git log -p` output."""
 
     name = "diff"
-    kinds = ("diff",)
+    kinds: tuple[str, ...] = ("diff",)
 
     def compress(self, text: str, ctx: CompressContext) -> Compressed | None:
         clean = strip_ansi(text)
