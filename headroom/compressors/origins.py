@@ -56,7 +56,9 @@ _READ_COMMANDS = frozenset({"cat", "head", "less", "more", "bat", "nl", "sed", "
 _SHELL_SUBCOMMANDS = {
     "go": frozenset({"test", "build", "vet"}),
     "cargo": frozenset({"test", "build", "clippy", "check", "nextest"}),
-    "npm": frozenset({"test", "t", "build", "lint", "typecheck"}),
+    "npm": frozenset({"test", "t", "build", "lint", "typecheck", "install", "i", "ci"}),
+    "pip": frozenset({"install", "download", "wheel"}),
+    "pip3": frozenset({"install", "download", "wheel"}),
     "yarn": frozenset({"test", "build", "lint", "typecheck"}),
     "pnpm": frozenset({"test", "build", "lint", "typecheck"}),
     "dotnet": frozenset({"test", "build"}),

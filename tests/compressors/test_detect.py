@@ -330,3 +330,8 @@ def test_go_test_json_event_streams_are_test_output() -> None:
 
 def test_other_json_lines_stay_json() -> None:
     assert detect_kind('{"type":"begin","n":1}\n{"type":"end","n":2}') == "json"
+
+
+def test_package_installs_are_build_output() -> None:
+    assert kind_of_command("pip install -r requirements.txt") == "shell"
+    assert kind_of_command("npm ci") == "shell"
