@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from headroom.compressors.diff import DiffCompressor
+from headroom.compressors.logs import LogsCompressor
 from headroom.compressors.lossless import LosslessCompressor
 from headroom.compressors.registry import Register
+from headroom.compressors.search import SearchCompressor
+from headroom.compressors.shell import ShellCompressor
 
 
 def register_compressors(register: Register) -> None:
+    register(DiffCompressor())
+    register(SearchCompressor())
+    register(ShellCompressor())
+    register(LogsCompressor())
     register(LosslessCompressor())
