@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from headroom.compressors.diff import DiffCompressor
+from headroom.compressors.json import JsonCompressor
 from headroom.compressors.logs import LogsCompressor
 from headroom.compressors.lossless import LosslessCompressor
 from headroom.compressors.registry import Register
@@ -12,6 +13,7 @@ from headroom.compressors.shell import ShellCompressor
 
 def register_compressors(register: Register) -> None:
     register(DiffCompressor())
+    register(JsonCompressor())
     register(SearchCompressor())
     register(ShellCompressor())
     register(LogsCompressor())
