@@ -83,7 +83,8 @@ class Engine:
             return replace(kept, decision=Decision.SKIPPED, reason=Reason.POLICY)
         if before < self.settings.min_tokens:
             return replace(kept, decision=Decision.SKIPPED, reason=Reason.BELOW_MIN_SIZE)
-        sig = signature(tool, route.kind, self._shape(text, route))
+        shape = self._shape(text, route) if self.learner is not None else None
+        sig = signature(tool, route.kind, shape)
         learned, first_time = self._learned(text, tool, sig)
         lossless_only = policy is Policy.LOSSLESS_ONLY or learned.lossless_only
         ctx = replace(ctx, kind=route.kind, keep_factor=learned.keep_factor)

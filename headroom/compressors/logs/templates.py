@@ -139,13 +139,19 @@ def timestamp_of(line: str) -> str | None:
     return found.group(0) if found else None
 
 
+SIGNATURE_SAMPLE_CHARS = 64 * 1024
+
+
 def signature(text: str) -> str | None:
     """A stable hash of the dominant templates of a log, or None when it has none.
 
     Two runs of the same program give the same signature although their
     values differ; the learning loop keys what it learns about a log by it.
     """
-    lines = [line for line in strip_ansi(text).replace("\r\n", "\n").split("\n") if line.strip()]
+    # The head of a log names its dominant templates; a bounded sample keeps
+    # the signature cheap on huge inputs.
+    head = strip_ansi(text[:SIGNATURE_SAMPLE_CHARS]).replace("\r\n", "\n")
+    lines = [line for line in head.split("\n") if line.strip()]
     if len(lines) < 2:
         return None
     found = mine("\n".join(lines))
