@@ -171,6 +171,13 @@ SETTINGS: tuple[Setting, ...] = (
         "claude-sonnet-4-6",
         "Model assumed by compress() when none is given.",
     ),
+    Setting(
+        "text_model",
+        "HEADROOM_TEXT_MODEL",
+        str,
+        "",
+        "Folder with an ONNX keep/drop model (model.onnx + tokenizer.json) for prose; '' = off.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -192,6 +199,7 @@ class Settings:
     tokenizer_dir: str
     raise_errors: bool
     default_model: str
+    text_model: str
 
     @property
     def home_path(self) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from headroom.compressors.diff import DiffCompressor
+from headroom.compressors.html import HtmlCompressor
 from headroom.compressors.json import JsonCompressor
 from headroom.compressors.logs import LogsCompressor
 from headroom.compressors.lossless import LosslessCompressor
@@ -17,4 +18,5 @@ def register_compressors(register: Register) -> None:
     register(SearchCompressor())
     register(ShellCompressor())
     register(LogsCompressor())
+    register(HtmlCompressor())
     register(LosslessCompressor())
