@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from headroom.compressors.code import CodeCompressor
 from headroom.compressors.diff import DiffCompressor
 from headroom.compressors.html import HtmlCompressor
 from headroom.compressors.json import JsonCompressor
@@ -13,6 +14,7 @@ from headroom.compressors.shell import ShellCompressor
 
 
 def register_compressors(register: Register) -> None:
+    register(CodeCompressor())
     register(DiffCompressor())
     register(JsonCompressor())
     register(SearchCompressor())
