@@ -11,6 +11,7 @@ from headroom.compressors.lossless import LosslessCompressor
 from headroom.compressors.registry import Register
 from headroom.compressors.search import SearchCompressor
 from headroom.compressors.shell import ShellCompressor
+from headroom.compressors.text import TextCompressor
 
 
 def register_compressors(register: Register) -> None:
@@ -21,4 +22,5 @@ def register_compressors(register: Register) -> None:
     register(ShellCompressor())
     register(LogsCompressor())
     register(HtmlCompressor())
+    register(TextCompressor())
     register(LosslessCompressor())

@@ -90,10 +90,5 @@ class Pipeline:
 
 
 def _undone(record: BlockRecord) -> BlockRecord:
-    return replace(
-        record,
-        tokens_after=record.tokens_before,
-        ccr_id=None,
-        decision=Decision.KEPT,
-        reason=Reason.ERROR,
-    )
+    kept = replace(record.outcome, text=record.outcome.original, ccr_id=None)
+    return replace(record, outcome=replace(kept, decision=Decision.KEPT, reason=Reason.ERROR))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from headroom.compressors.base import Compressor
 from headroom.config import Settings
@@ -36,24 +36,49 @@ class Reason(enum.StrEnum):
     ERROR = "error"
 
 
+#: Below this many characters per minimum token, a text is counted exactly
+#: before deciding whether it is too small to compress.
+EXACT_SIZE_CHECK_CHARS_PER_TOKEN = 8
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What happened to one text."""
+    """What happened to one text.
+
+    Token counts are computed when first asked for, not while deciding: the
+    decisions use character sizes, so counting a large original never adds to
+    the latency of a request (a proxy records the counts after forwarding).
+    """
 
     original: str
     text: str
     kind: str
     compressor: str | None
-    tokens_before: int
-    tokens_after: int
     ccr_id: str | None
     decision: Decision
     reason: Reason
+    counter: TokenCounter = field(repr=False, compare=False)
     signature: str | None = None
+    _counts: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def changed(self) -> bool:
         return self.decision is Decision.COMPRESSED
+
+    @property
+    def tokens_before(self) -> int:
+        return self._count("before", self.original)
+
+    @property
+    def tokens_after(self) -> int:
+        if not self.changed:
+            return self.tokens_before
+        return self._count("after", self.text)
+
+    def _count(self, key: str, text: str) -> int:
+        if key not in self._counts:
+            self._counts[key] = self.counter.count(text)
+        return self._counts[key]
 
 
 class Engine:
@@ -74,14 +99,13 @@ class Engine:
     def compress(self, text: str, ctx: CompressContext) -> Outcome:
         tool = ctx.origin.tool_name
         policy = policy_for(tool, self.settings.tool_policy)
-        before = self.counter.count(text)
         route = self.router.route(text, ctx)
         kept = Outcome(
-            text, text, route.kind, None, before, before, None, Decision.KEPT, Reason.SAVED
+            text, text, route.kind, None, None, Decision.KEPT, Reason.SAVED, self.counter
         )
         if policy is Policy.NEVER:
             return replace(kept, decision=Decision.SKIPPED, reason=Reason.POLICY)
-        if before < self.settings.min_tokens:
+        if self._too_small(text, kept):
             return replace(kept, decision=Decision.SKIPPED, reason=Reason.BELOW_MIN_SIZE)
         shape = self._shape(text, route) if self.learner is not None else None
         sig = signature(tool, route.kind, shape)
@@ -91,8 +115,7 @@ class Engine:
         result = self._first_result(text, ctx, route, lossless_only=lossless_only)
         if result is None:
             return replace(kept, reason=Reason.NO_COMPRESSOR)
-        after = self.counter.count(result.text)
-        if before - after < max(1, before * self.settings.min_saving):
+        if len(text) - len(result.text) < max(1, len(text) * self.settings.min_saving):
             return replace(kept, compressor=result.compressor, reason=Reason.SAVING_TOO_SMALL)
         if first_time and result.ccr_id and self.learner is not None:
             self.learner.compressed(sig)
@@ -101,13 +124,19 @@ class Engine:
             text=result.text,
             kind=route.kind,
             compressor=result.compressor,
-            tokens_before=before,
-            tokens_after=after,
             ccr_id=result.ccr_id,
             decision=Decision.COMPRESSED,
             reason=Reason.SAVED,
+            counter=self.counter,
             signature=sig,
+            _counts=kept._counts,
         )
+
+    def _too_small(self, text: str, outcome: Outcome) -> bool:
+        """Under `min_tokens`? Large texts are over it without counting."""
+        if len(text) >= EXACT_SIZE_CHECK_CHARS_PER_TOKEN * self.settings.min_tokens:
+            return False
+        return outcome.tokens_before < self.settings.min_tokens
 
     def _shape(self, text: str, route: Route) -> str | None:
         for compressor in route.compressors:

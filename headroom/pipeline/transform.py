@@ -26,14 +26,36 @@ class BlockRecord:
     """The decision taken on one block, with its reason and its sizes."""
 
     address: BlockAddress
-    kind: str
-    compressor: str | None
-    tokens_before: int
-    tokens_after: int
-    ccr_id: str | None
-    decision: Decision
-    reason: Reason
+    outcome: Outcome
     tool: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.outcome.kind
+
+    @property
+    def compressor(self) -> str | None:
+        return self.outcome.compressor
+
+    @property
+    def ccr_id(self) -> str | None:
+        return self.outcome.ccr_id
+
+    @property
+    def decision(self) -> Decision:
+        return self.outcome.decision
+
+    @property
+    def reason(self) -> Reason:
+        return self.outcome.reason
+
+    @property
+    def tokens_before(self) -> int:
+        return self.outcome.tokens_before
+
+    @property
+    def tokens_after(self) -> int:
+        return self.outcome.tokens_after
 
 
 @dataclass(slots=True)
@@ -68,7 +90,7 @@ class CompressToolResults:
             query = self.query or part.query or parent.query
             ctx = CompressContext(query=query, origin=parent.origin)
             outcome = self.engine.compress(part.text, ctx)
-            run.records.append(_record(address, outcome, parent.origin.tool_name))
+            run.records.append(BlockRecord(address, outcome, parent.origin.tool_name))
             if outcome.changed:
                 conversation = conversation.with_text(address, outcome.text)
                 if outcome.ccr_id:
@@ -84,17 +106,3 @@ def _tool_result_texts(
             for p, part in enumerate(block.parts):
                 if isinstance(part, TextBlock):
                     yield BlockAddress(address.message, address.block, p), part, block
-
-
-def _record(address: BlockAddress, outcome: Outcome, tool: str | None) -> BlockRecord:
-    return BlockRecord(
-        address=address,
-        kind=outcome.kind,
-        compressor=outcome.compressor,
-        tokens_before=outcome.tokens_before,
-        tokens_after=outcome.tokens_after,
-        ccr_id=outcome.ccr_id,
-        decision=outcome.decision,
-        reason=outcome.reason,
-        tool=tool,
-    )
