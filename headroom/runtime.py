@@ -48,7 +48,9 @@ def build_runtime(settings: Settings, *, store: Store | None = None) -> Runtime:
             home=settings.home_path,
         )
     registry = build_registry(
-        disabled=settings.disabled_compressors, raise_errors=settings.raise_errors
+        disabled=settings.disabled_compressors,
+        raise_errors=settings.raise_errors,
+        text_model=settings.text_model,
     )
     router = Router(registry)
     counter = counter_for(settings.tokenizer_dir, settings.home_path)

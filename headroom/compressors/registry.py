@@ -74,11 +74,16 @@ def _load_plugin(ep: EntryPoint, registry: Registry) -> bool:
     return True
 
 
-def build_registry(*, disabled: Iterable[str] = (), raise_errors: bool = False) -> Registry:
-    """The registry with the built-ins and every installed plugin."""
+def build_registry(
+    *, disabled: Iterable[str] = (), raise_errors: bool = False, text_model: str = ""
+) -> Registry:
+    """The registry with the built-ins and every installed plugin.
+
+    `text_model` is the folder of the optional ML text model (empty: off).
+    """
     from headroom.compressors.builtin import register_compressors
 
     registry = Registry(disabled=disabled)
-    register_compressors(registry.register)
+    register_compressors(registry.register, text_model=text_model)
     load_plugins(registry, raise_errors=raise_errors)
     return registry

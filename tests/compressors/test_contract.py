@@ -84,7 +84,12 @@ LOG_LINE = st.builds(
 )
 ROWS = st.lists(
     st.fixed_dictionaries(
-        {"id": st.integers(-(2**63), 2**63 - 1), "name": LINES, "ok": st.booleans(), "score": st.floats(-1e6, 1e6)}
+        {
+            "id": st.integers(-(2**63), 2**63 - 1),
+            "name": LINES,
+            "ok": st.booleans(),
+            "score": st.floats(-1e6, 1e6),
+        }
     ),
     min_size=1,
     max_size=300,

@@ -357,3 +357,41 @@ def test_missing_onnxruntime_is_a_clear_error(
     message = _error(folder)
     assert "onnxruntime is not installed" in message
     assert "headroom[ml]" in message
+
+
+# --- wired into the pipeline --------------------------------------------------------
+
+
+def test_the_setting_runs_the_model_after_extraction_end_to_end(
+    make_folder: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from headroom.api import compress_text
+
+    paragraphs = [
+        f"Section {i}. The quick brown fox jumps over the lazy dog near river {i}. "
+        f"Nobody expected the fox to return on day {i}, yet it came back every morning."
+        for i in range(120)
+    ]
+    doc = "\n\n".join(paragraphs)
+    plain = compress_text(doc, query="when did the fox return", kind="text")
+    monkeypatch.setenv("HEADROOM_TEXT_MODEL", str(make_folder()))
+    refined = compress_text(doc, query="when did the fox return", kind="text")
+    assert plain.compressor == refined.compressor == "text"
+    assert refined.tokens_after < plain.tokens_after
+    assert refined.ccr_id == plain.ccr_id  # the same original stays retrievable
+    vocabulary = set(doc.split())
+    prose = [line for line in refined.text.splitlines() if not line.startswith(("[headroom", "…"))]
+    assert prose
+    for line in prose:
+        assert set(line.replace("…", " ").split()) <= vocabulary  # words dropped, never rewritten
+
+
+def test_an_unusable_model_folder_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from headroom.api import compress_text
+    from headroom.compressors.text_model import TextModelError
+
+    monkeypatch.setenv("HEADROOM_TEXT_MODEL", str(tmp_path / "missing"))
+    with pytest.raises(TextModelError, match="does not exist"):
+        compress_text("hello " * 500, kind="text")
