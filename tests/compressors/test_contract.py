@@ -123,3 +123,50 @@ def test_compressed_output_plus_retrieve_gives_back_the_original(
         assert ccr.retrieve(result.ccr_id).encode("utf-8", "surrogatepass") == text.encode(
             "utf-8", "surrogatepass"
         )
+
+
+def _ragged_rows() -> str:
+    rows: list[dict[str, object]] = []
+    for i in range(400):
+        row: dict[str, object] = {"id": i, "name": f"item-{i}"}
+        if i % 3 == 0:
+            row["price"] = i * 1.5
+        if i % 7 == 0:
+            row["tags"] = ["a", "b"]
+        if i % 11 == 0:
+            row["extra"] = {"nested": {"deep": i}}
+        rows.append(row)
+    return orjson.dumps(rows).decode()
+
+
+def _deep_json(depth: int) -> str:
+    return "[" * depth + "1" + "]" * depth
+
+
+# Odd inputs every compressor must survive: an empty text, non-UTF-8 bytes as a
+# decoder leaves them (replacement characters, or lone surrogates from
+# surrogateescape), NULs, ragged and deeply nested JSON, Windows line endings.
+ODD_INPUTS = {
+    "empty": "",
+    "whitespace": " \n\t\n",
+    "replacement": ("caf\ufffd r\ufffdsum\ufffd line\n" * 500),
+    "surrogateescape": (b"\xff\xfe log \x80 line\n" * 500).decode("utf-8", "surrogateescape"),
+    "nul": "a\x00b\x00c\n" * 2000,
+    "ragged_json": _ragged_rows(),
+    "deep_json": _deep_json(5000),
+    "crlf_log": "\r\n".join(f"2026-11-20 10:00:{i % 60:02d} INFO tick {i}" for i in range(2000)),
+    "one_long_line": "x" * 300_000,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ODD_INPUTS))
+def test_every_compressor_survives_odd_input_and_marks_every_cut(name: str) -> None:
+    text = ODD_INPUTS[name]
+    registry = build_registry(raise_errors=True)
+    for compressor_name in registry.names():
+        compressor = registry.get(compressor_name)
+        assert compressor is not None
+        result = compressor.compress(text, CompressContext(query="tick 7 price"))
+        if result is None or result.ccr_id is None:
+            continue
+        assert set(marker_ids(result.text)) == {result.ccr_id}, compressor_name
