@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from headroom.providers.base import annotate, apply_text_edits
+from headroom.providers.base import annotate, render_edits
 from headroom.types import (
     Block,
     Conversation,
@@ -67,11 +67,7 @@ class AnthropicAdapter:
 
     def render(self, conversation: Conversation) -> JSONObject:
         """Render the IR by patching its changed texts into a copy of the raw body."""
-        if conversation.provider != self.name:
-            raise ValueError(
-                f"cannot render a {conversation.provider!r} conversation as {self.name!r}"
-            )
-        return apply_text_edits(conversation)
+        return render_edits(conversation, self.name)
 
 
 ADAPTER = AnthropicAdapter()

@@ -146,3 +146,15 @@ def apply_text_edits(conversation: Conversation) -> JSONObject:
             body = set_at(body, block.ref, block.text)
     result: JSONObject = body
     return result
+
+
+def require_provider(conversation: Conversation, name: str) -> None:
+    """Refuse to render a conversation parsed from another wire format."""
+    if conversation.provider != name:
+        raise ValueError(f"cannot render a {conversation.provider!r} conversation as {name!r}")
+
+
+def render_edits(conversation: Conversation, name: str) -> JSONObject:
+    """Render for adapters whose only edits are text patches (see `apply_text_edits`)."""
+    require_provider(conversation, name)
+    return apply_text_edits(conversation)

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from headroom.providers.base import annotate, apply_text_edits, get_at, set_at
+from headroom.providers.base import annotate, apply_text_edits, get_at, require_provider, set_at
 from headroom.types import (
     Block,
     Conversation,
@@ -89,10 +89,7 @@ class GeminiAdapter:
         JSON-dump texts are settled here first (an edited one replaces its
         `response` object); every other text goes through `apply_text_edits`.
         """
-        if conversation.provider != self.name:
-            raise ValueError(
-                f"cannot render a {conversation.provider!r} conversation as {self.name}"
-            )
+        require_provider(conversation, self.name)
         body: Any = dict(conversation.raw)
         rest = conversation
         for address, block in conversation.iter_blocks():

@@ -21,7 +21,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from headroom.providers.base import annotate, apply_text_edits
+from headroom.providers.base import annotate, render_edits
 from headroom.types import (
     Block,
     Conversation,
@@ -77,11 +77,7 @@ class OpenAIChatAdapter:
 
     def render(self, conversation: Conversation) -> JSONObject:
         """Render the IR by patching its changed texts into a copy of the raw body."""
-        if conversation.provider != self.name:
-            raise ValueError(
-                f"cannot render a {conversation.provider!r} conversation as {self.name!r}"
-            )
-        return apply_text_edits(conversation)
+        return render_edits(conversation, self.name)
 
 
 ADAPTER = OpenAIChatAdapter()

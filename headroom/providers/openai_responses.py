@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from headroom.providers.base import annotate, apply_text_edits
+from headroom.providers.base import annotate, render_edits
 from headroom.types import (
     Block,
     Conversation,
@@ -83,11 +83,7 @@ class OpenAIResponsesAdapter:
 
     def render(self, conversation: Conversation) -> JSONObject:
         """A copy of the original body with every edited text written back."""
-        if conversation.provider != self.name:
-            raise ValueError(
-                f"cannot render a {conversation.provider!r} conversation as {self.name}"
-            )
-        return apply_text_edits(conversation)
+        return render_edits(conversation, self.name)
 
 
 ADAPTER = OpenAIResponsesAdapter()
