@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(TIKTOKEN_ENV) $(BIN)/headroom bench --corpus $(SHARED)/corpus
+	$(TIKTOKEN_ENV) $(BIN)/headroom proxy
 
 test: $(STAMP)
 	$(TIKTOKEN_ENV) $(BIN)/pytest

@@ -6,6 +6,7 @@ to stdout; summaries, progress and errors go to stderr.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -132,6 +133,52 @@ def show_config(
     for row in rows:
         table.add_row(*row)
     Console().print(table)
+
+
+@app.command()
+def proxy(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    store: Annotated[
+        str | None, typer.Option(help="Store: sqlite, memory, sqlite:///path.db or redis://…")
+    ] = None,
+    upstream_anthropic: Annotated[
+        str | None, typer.Option(help="Anthropic base URL to forward to.")
+    ] = None,
+    upstream_openai: Annotated[
+        str | None, typer.Option(help="OpenAI base URL to forward to.")
+    ] = None,
+    upstream_gemini: Annotated[
+        str | None, typer.Option(help="Gemini base URL to forward to.")
+    ] = None,
+    allow_remote: Annotated[
+        bool, typer.Option(help="Allow listening on a non-loopback address.")
+    ] = False,
+) -> None:
+    """Run the proxy: point ANTHROPIC_BASE_URL / OPENAI_BASE_URL at it."""
+    from headroom.config import load_settings
+    from headroom.proxy.app import create_app
+    from headroom.proxy.server import RemoteBindRefused, check_bind, serve
+    from headroom.store import StoreError
+
+    try:
+        settings = load_settings(
+            proxy_host=host,
+            proxy_port=port,
+            store=store,
+            upstream_anthropic=upstream_anthropic,
+            upstream_openai=upstream_openai,
+            upstream_gemini=upstream_gemini,
+        )
+        check_bind(settings.proxy_host, allow_remote=allow_remote)
+        app = create_app(settings)
+    except (RemoteBindRefused, StoreError, ValueError) as exc:
+        sys.stderr.write(f"headroom: {exc}\n")
+        raise typer.Exit(2) from exc
+    where = f"http://{settings.proxy_host}:{settings.proxy_port}"
+    store_name = re.sub(r"//[^/@]*@", "//***@", settings.store)  # no password on screen
+    sys.stderr.write(f"headroom proxy listening on {where} (store: {store_name})\n")
+    serve(app, settings.proxy_host, settings.proxy_port)
 
 
 def _read_file(path: Path) -> bytes:

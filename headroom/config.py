@@ -178,6 +178,50 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Folder with an ONNX keep/drop model (model.onnx + tokenizer.json) for prose; '' = off.",
     ),
+    Setting("proxy_host", "HEADROOM_HOST", str, "127.0.0.1", "Address the proxy listens on."),
+    Setting("proxy_port", "HEADROOM_PORT", int, 8787, "Port the proxy listens on."),
+    Setting(
+        "upstream_anthropic",
+        "HEADROOM_UPSTREAM_ANTHROPIC",
+        str,
+        "https://api.anthropic.com",
+        "Base URL the proxy forwards Anthropic requests to.",
+    ),
+    Setting(
+        "upstream_openai",
+        "HEADROOM_UPSTREAM_OPENAI",
+        str,
+        "https://api.openai.com",
+        "Base URL the proxy forwards OpenAI requests to.",
+    ),
+    Setting(
+        "upstream_gemini",
+        "HEADROOM_UPSTREAM_GEMINI",
+        str,
+        "https://generativelanguage.googleapis.com",
+        "Base URL the proxy forwards Gemini requests to.",
+    ),
+    Setting(
+        "pipeline_budget_ms",
+        "HEADROOM_PIPELINE_BUDGET_MS",
+        int,
+        50,
+        "Time the proxy gives compression per request; past it the original goes upstream.",
+    ),
+    Setting(
+        "max_body_bytes",
+        "HEADROOM_MAX_BODY_BYTES",
+        int,
+        32 * 1024 * 1024,
+        "Larger request bodies are forwarded uncompressed.",
+    ),
+    Setting(
+        "retrieve_rounds",
+        "HEADROOM_RETRIEVE_ROUNDS",
+        int,
+        3,
+        "How many headroom_retrieve calls the proxy answers itself per request.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -200,6 +244,14 @@ class Settings:
     raise_errors: bool
     default_model: str
     text_model: str
+    proxy_host: str
+    proxy_port: int
+    upstream_anthropic: str
+    upstream_openai: str
+    upstream_gemini: str
+    pipeline_budget_ms: int
+    max_body_bytes: int
+    retrieve_rounds: int
 
     @property
     def home_path(self) -> Path:

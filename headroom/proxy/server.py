@@ -1,0 +1,53 @@
+"""Running the proxy: uvicorn on loopback, with uvloop and httptools when present.
+
+The proxy forwards credentials it is given, so by default it listens on
+loopback only; another address needs an explicit `allow_remote`. uvicorn's own
+access log is off (it would print query strings, where Gemini keys can be);
+the app logs method, path, status and time instead.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+
+import uvicorn
+from starlette.types import ASGIApp
+
+
+class RemoteBindRefused(ValueError):
+    """A non-loopback address was asked for without allowing remote clients."""
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for addresses only this machine can reach ("localhost" included)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, *, allow_remote: bool) -> None:
+    if not allow_remote and not is_loopback_host(host):
+        raise RemoteBindRefused(
+            f"refusing to listen on {host}: the proxy forwards API keys and prompts, so it "
+            "listens on loopback (127.0.0.1) unless you pass --allow-remote"
+        )
+
+
+def serve(app: ASGIApp, host: str, port: int) -> None:
+    """Serve `app` until interrupted (check the address with `check_bind` first)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        loop="auto",
+        http="auto",
+        access_log=False,
+        server_header=False,
+        date_header=False,
+        log_level="warning",
+    )
