@@ -157,7 +157,7 @@ def proxy(
 ) -> None:
     """Run the proxy: point ANTHROPIC_BASE_URL / OPENAI_BASE_URL at it."""
     from headroom.config import load_settings
-    from headroom.proxy.app import create_app
+    from headroom.proxy.defaults import default_app
     from headroom.proxy.server import RemoteBindRefused, check_bind, serve
     from headroom.store import StoreError
 
@@ -171,7 +171,7 @@ def proxy(
             upstream_gemini=upstream_gemini,
         )
         check_bind(settings.proxy_host, allow_remote=allow_remote)
-        app = create_app(settings)
+        app = default_app(settings)
     except (RemoteBindRefused, StoreError, ValueError) as exc:
         sys.stderr.write(f"headroom: {exc}\n")
         raise typer.Exit(2) from exc

@@ -1,0 +1,178 @@
+"""The usage ledger in the proxy: `LedgerHook` records one entry per model request.
+
+It reads the provider's usage from the bytes on their way to the client: an
+SSE stream event by event (`UsageStream`), a whole JSON body once it has ended
+(`from_response`). Placed after the retrieve hook, it sees what the client
+sees, where the retrieve loop has already summed the usage of every round it
+ran (the closing `message_delta`, the usage chunk, `response.completed`, or
+the merged body), so one client request is one entry with the usage of all
+its upstream calls.
+
+`record` runs in a worker thread once the response has ended (under `guarded`,
+by the hook runner): it turns the exchange into a `LedgerEntry` (estimated
+tokens before and after compression, from the pipeline's block records, over
+the blocks the pipeline looked at) and hands it to the Prometheus metrics and
+then to the ledger, whose store I/O may block. Token counting is lazy in the
+records, so it happens here too, off the event loop.
+
+Only model requests are recorded; token counting (`count_tokens`) is not a
+model call and would count a request's savings twice.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from collections.abc import AsyncIterator, Mapping
+from urllib.parse import parse_qsl
+
+import orjson
+
+from headroom.guard import guarded
+from headroom.providers.usage import PROVIDERS, Usage, UsageStream, from_response
+from headroom.proxy.hooks import Exchange, ProxyHooks
+from headroom.proxy.ledger import Ledger, LedgerEntry, session_of, tenant_of
+from headroom.proxy.metrics import Metrics
+from headroom.proxy.routes import Kind
+from headroom.proxy.sse import SSEDecoder
+
+#: Whole (non-SSE) response bodies are kept for their usage up to this size.
+MAX_BUFFER_BYTES = 32 * 1024 * 1024
+_MODEL_SEGMENT = re.compile(r"/models/[^/:]+")
+
+
+def exchange_tenant(exchange: Exchange) -> str:
+    """The caller's tenant hash (never its key), from headers or a Gemini `?key=`."""
+    return tenant_of(exchange.headers, dict(parse_qsl(exchange.query)))
+
+
+def is_sse_response(exchange: Exchange) -> bool:
+    content_type = exchange.response_headers.get("content-type", "")
+    return content_type.startswith("text/event-stream")
+
+
+class LedgerHook(ProxyHooks):
+    """Reads usage from responses and records every model request."""
+
+    def __init__(self, ledger: Ledger, metrics: Metrics, *, raise_errors: bool = False) -> None:
+        self.ledger = ledger
+        self.metrics = metrics
+        self.raise_errors = raise_errors
+        #: Usage tallies by exchange, from relay until record (same request).
+        self._tallies: dict[int, _Tally] = {}
+
+    def relay(self, exchange: Exchange, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+        wire = exchange.route.wire
+        if exchange.route.kind is not Kind.MODEL or wire not in PROVIDERS:
+            return chunks
+        tally = _Tally(wire, sse=is_sse_response(exchange), raise_errors=self.raise_errors)
+        self._tallies[id(exchange)] = tally
+        return _follow(chunks, tally)
+
+    def record(self, exchange: Exchange) -> None:
+        tally = self._tallies.pop(id(exchange), None)
+        if exchange.route.kind is not Kind.MODEL:
+            return
+        entry = entry_of(exchange, tally.usage() if tally is not None else None)
+        self.metrics.observe(entry)
+        self.ledger.record(entry)
+
+
+class _Tally:
+    """The usage one response reports, read from its bytes as they pass."""
+
+    def __init__(self, wire: str, *, sse: bool, raise_errors: bool) -> None:
+        self.wire = wire
+        self.sse = sse
+        self.raise_errors = raise_errors
+        self._stream = UsageStream(wire)
+        self._decoder = SSEDecoder()
+        self._body: list[bytes] = []
+        self._size = 0
+        self._broken = False
+
+    def feed(self, chunk: bytes) -> None:
+        if self._broken:
+            return
+        if not self.sse:
+            self._size += len(chunk)
+            self._body.append(chunk)
+            self._broken = self._size > MAX_BUFFER_BYTES
+            return
+        read = functools.partial(self._events, chunk)
+        ok = guarded("ledger:usage", read, False, raise_errors=self.raise_errors)
+        self._broken = not ok
+
+    def _events(self, chunk: bytes) -> bool:
+        for event in self._decoder.feed(chunk):
+            if not event.comment:
+                self._stream.feed(event.event, event.data)
+        return True
+
+    def usage(self) -> Usage | None:
+        """The usage reported, once the response has ended."""
+        if self._broken:
+            return None
+        if self.sse:
+            for event in self._decoder.close():
+                self._stream.feed(event.event, event.data)
+            return self._stream.usage
+        try:
+            body = orjson.loads(b"".join(self._body))
+        except orjson.JSONDecodeError:
+            return None
+        return from_response(self.wire, body)
+
+
+async def _follow(chunks: AsyncIterator[bytes], tally: _Tally) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in chunks:
+            tally.feed(chunk)
+            yield chunk
+    finally:
+        aclose = getattr(chunks, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+def entry_of(exchange: Exchange, usage: Usage | None) -> LedgerEntry:
+    """The ledger entry of one finished request."""
+    compression = exchange.compression
+    result = compression.result if compression is not None else None
+    records = result.records if result is not None else ()
+    # Records of a result that was not forwarded (over budget, failed) saved nothing.
+    used = result is not None and compression is not None and compression.changed
+    changed = result.changed if result is not None and used else ()
+    before = sum(record.tokens_before for record in records)
+    saved = sum(record.tokens_before - record.tokens_after for record in changed)
+    original = compression.original if compression is not None else None
+    return LedgerEntry(
+        provider=exchange.route.provider.value,
+        model=exchange.model,
+        tenant=exchange_tenant(exchange),
+        time=exchange.started_at,
+        request_id=_request_id(exchange.response_headers),
+        route=_MODEL_SEGMENT.sub("/models/{model}", exchange.path),
+        session=session_of(exchange.headers, original or exchange.body),
+        tokens_before=before,
+        tokens_after=before - saved,
+        usage=usage,
+        compressors=dict(Counter(r.compressor for r in changed if r.compressor)),
+        blocks_changed=len(changed),
+        retrievals=exchange.retrievals,
+        proxy_ms=exchange.proxy_ms,
+        upstream_ms=_upstream_ms(exchange),
+        status=exchange.status or 0,
+        streaming=exchange.streaming,
+    )
+
+
+def _request_id(headers: Mapping[str, str]) -> str:
+    return headers.get("request-id") or headers.get("x-request-id") or ""
+
+
+def _upstream_ms(exchange: Exchange) -> float | None:
+    if exchange.sent is None or exchange.answered is None:
+        return None
+    return (exchange.answered - exchange.sent) * 1000
