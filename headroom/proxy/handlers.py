@@ -36,6 +36,7 @@ from headroom.proxy.headers import (
 from headroom.proxy.hooks import End, Exchange, Hooks
 from headroom.proxy.relay import RelayResponse
 from headroom.proxy.routes import Kind, Upstreams, classify
+from headroom.proxy.splice import splice_tools
 from headroom.runtime import Runtime
 
 log = logging.getLogger("headroom.proxy")
@@ -154,7 +155,14 @@ async def _outgoing(state: ProxyState, exchange: Exchange, raw: bytes, request: 
     if state.hooks:
         forwarded = await anyio.to_thread.run_sync(state.hooks.prepare, exchange, forwarded)
     exchange.body = forwarded
-    return data if forwarded is body else orjson.dumps(forwarded)
+    if forwarded is body:
+        return data
+    if compression.body is None or compression.body is body:
+        # Only the hooks changed it (the retrieve tool): keep the client's bytes.
+        spliced = splice_tools(data, body, forwarded)
+        if spliced is not None:
+            return spliced
+    return orjson.dumps(forwarded)
 
 
 def _upstream_url(upstreams: Upstreams, exchange: Exchange, scope: Scope) -> str:

@@ -36,6 +36,7 @@ from headroom.proxy.ledger import Ledger, LedgerEntry, session_of, tenant_of
 from headroom.proxy.metrics import Metrics
 from headroom.proxy.routes import Kind
 from headroom.proxy.sse import SSEDecoder
+from headroom.tokens import estimate_tokens
 
 #: Whole (non-SSE) response bodies are kept for their usage up to this size.
 MAX_BUFFER_BYTES = 32 * 1024 * 1024
@@ -144,8 +145,12 @@ def entry_of(exchange: Exchange, usage: Usage | None) -> LedgerEntry:
     # Records of a result that was not forwarded (over budget, failed) saved nothing.
     used = result is not None and compression is not None and compression.changed
     changed = result.changed if result is not None and used else ()
-    before = sum(record.tokens_before for record in records)
-    saved = sum(record.tokens_before - record.tokens_after for record in changed)
+    # Estimated, as the ledger promises: exact counts of large originals would
+    # hold the interpreter while the next request is being compressed.
+    before = sum(estimate_tokens(r.outcome.original) for r in records)
+    saved = sum(
+        estimate_tokens(r.outcome.original) - estimate_tokens(r.outcome.text) for r in changed
+    )
     original = compression.original if compression is not None else None
     return LedgerEntry(
         provider=exchange.route.provider.value,

@@ -78,6 +78,21 @@ def test_the_tool_is_last_in_tools_with_the_same_bytes_on_every_turn(
     assert orjson.dumps(sent[-1]) == orjson.dumps(tool_definition("anthropic"))
 
 
+def test_a_request_nothing_was_cut_from_keeps_the_clients_bytes_plus_the_tool(
+    up: FakeUpstream, served: Served
+) -> None:
+    raw = (
+        b'{ "model": "claude-sonnet-4-6", "max_tokens": 64,\n'
+        b'  "messages": [ {"role": "user", "content": "caf\\u00e9 ok?"} ] }'
+    )
+    headers = {"content-type": "application/json", "x-api-key": "k"}
+    httpx.post(served.url + "/v1/messages", content=raw, headers=headers)
+    sent = up.requests[0].body
+    # Every byte the client chose up to its closing brace, then the tool.
+    assert sent.startswith(raw[:-1].rstrip() + b',"tools":[')
+    assert orjson.loads(sent)["tools"] == [tool_definition("anthropic")]
+
+
 def test_gemini_requests_get_no_tool(up: FakeUpstream, served: Served) -> None:
     httpx.post(served.url + bodies.GEMINI_PATH, json=bodies.gemini(big_log()))
     assert "tools" not in up.requests[0].json()

@@ -1,0 +1,1 @@
+"""Helpers of `benchmarks/proxy_overhead.py`: payloads, server processes, measurements."""
