@@ -154,6 +154,9 @@ def proxy(
     allow_remote: Annotated[
         bool, typer.Option(help="Allow listening on a non-loopback address.")
     ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log every request (method, path, status, ms).")
+    ] = False,
 ) -> None:
     """Run the proxy: point ANTHROPIC_BASE_URL / OPENAI_BASE_URL at it."""
     from headroom.config import load_settings
@@ -178,7 +181,7 @@ def proxy(
     where = f"http://{settings.proxy_host}:{settings.proxy_port}"
     store_name = re.sub(r"//[^/@]*@", "//***@", settings.store)  # no password on screen
     sys.stderr.write(f"headroom proxy listening on {where} (store: {store_name})\n")
-    serve(app, settings.proxy_host, settings.proxy_port)
+    serve(app, settings.proxy_host, settings.proxy_port, verbose=verbose)
 
 
 def _read_file(path: Path) -> bytes:

@@ -35,6 +35,7 @@ from headroom.guard import guarded
 from headroom.proxy.forward import new_client
 from headroom.proxy.handlers import ProxyEndpoint, ProxyState
 from headroom.proxy.hooks import Hooks, ProxyHooks
+from headroom.proxy.recorder import Recorder
 from headroom.proxy.routes import Upstreams
 from headroom.runtime import Runtime, build_runtime
 
@@ -74,11 +75,13 @@ def create_app(
     """
     owned = runtime is None
     runtime = build_runtime(settings) if runtime is None else runtime
+    chain = Hooks(hooks, raise_errors=settings.raise_errors)
     state = ProxyState(
         settings=settings,
         runtime=runtime,
         upstreams=upstreams or upstreams_from(settings),
-        hooks=Hooks(hooks, raise_errors=settings.raise_errors),
+        hooks=chain,
+        recorder=Recorder(chain),
     )
 
     @asynccontextmanager
@@ -99,6 +102,7 @@ def create_app(
     ]
     app = Starlette(routes=all_routes, middleware=[Middleware(AccessLog)], lifespan=lifespan)
     app.state.proxy = state
+    app.state.recorder = state.recorder
     return app
 
 
@@ -171,4 +175,4 @@ class AccessLog:
             await self.app(scope, receive, send_status)
         finally:
             ms = (time.perf_counter() - started) * 1000
-            log.info("%s %s %d %.1fms", scope["method"], scope["path"], status, ms)
+            log.debug("%s %s %d %.1fms", scope["method"], scope["path"], status, ms)

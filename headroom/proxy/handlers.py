@@ -25,7 +25,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from headroom.config import Settings
 from headroom.proxy.body import decode
-from headroom.proxy.compression import Compression, Outcome, compress_body, decode_json
+from headroom.proxy.compression import (
+    INLINE_PIPELINE_BYTES,
+    Compression,
+    Outcome,
+    compress_body,
+    decode_json,
+)
 from headroom.proxy.errors import BAD_GATEWAY, error_body
 from headroom.proxy.forward import UpstreamUnreachable, new_client, open_upstream, relay_body
 from headroom.proxy.headers import (
@@ -34,6 +40,7 @@ from headroom.proxy.headers import (
     upstream_request_headers,
 )
 from headroom.proxy.hooks import End, Exchange, Hooks
+from headroom.proxy.recorder import Recorder
 from headroom.proxy.relay import RelayResponse
 from headroom.proxy.routes import Kind, Upstreams, classify
 from headroom.proxy.splice import splice_tools
@@ -50,6 +57,7 @@ class ProxyState:
     runtime: Runtime
     upstreams: Upstreams
     hooks: Hooks
+    recorder: Recorder
     _client: httpx.AsyncClient | None = field(default=None, repr=False)
 
     @property
@@ -60,6 +68,7 @@ class ProxyState:
         return self._client
 
     async def aclose(self) -> None:
+        await anyio.to_thread.run_sync(self.recorder.close)
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -149,10 +158,13 @@ async def _outgoing(state: ProxyState, exchange: Exchange, raw: bytes, request: 
         body,
         budget_ms=settings.pipeline_budget_ms,
         raise_errors=settings.raise_errors,
+        size=len(data),
     )
     exchange.compression = compression
     forwarded = compression.body if compression.body is not None else body
-    if state.hooks:
+    if state.hooks and len(data) <= INLINE_PIPELINE_BYTES:
+        forwarded = state.hooks.prepare(exchange, forwarded)
+    elif state.hooks:
         forwarded = await anyio.to_thread.run_sync(state.hooks.prepare, exchange, forwarded)
     exchange.body = forwarded
     if forwarded is body:
@@ -182,7 +194,7 @@ def _unreachable(state: ProxyState, exchange: Exchange, reason: str) -> Response
     body = error_body(provider, BAD_GATEWAY, message)
     response = Response(body, BAD_GATEWAY, media_type="application/json")
     if exchange.route.kind is not Kind.PASSTHROUGH and state.hooks:
-        response.background = BackgroundTask(state.hooks.record, exchange)
+        response.background = BackgroundTask(state.recorder.asubmit, exchange)
     return response
 
 
@@ -193,4 +205,4 @@ async def _finish(
         exchange.end = end
     await upstream.aclose()
     if exchange.route.kind is not Kind.PASSTHROUGH and state.hooks:
-        await anyio.to_thread.run_sync(state.hooks.record, exchange)
+        state.recorder.submit(exchange)

@@ -37,9 +37,14 @@ def check_bind(host: str, *, allow_remote: bool) -> None:
         )
 
 
-def serve(app: ASGIApp, host: str, port: int) -> None:
-    """Serve `app` until interrupted (check the address with `check_bind` first)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+def serve(app: ASGIApp, host: str, port: int, *, verbose: bool = False) -> None:
+    """Serve `app` until interrupted (check the address with `check_bind` first).
+
+    The per-request access log is at DEBUG (`verbose` shows it): writing a line
+    per request costs more than the rest of an unchanged request's overhead.
+    """
+    level = logging.DEBUG if verbose else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(message)s")
     uvicorn.run(
         app,
         host=host,

@@ -18,6 +18,7 @@ Reading the ledger is blocking store I/O, so it runs in a worker thread.
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -81,9 +82,17 @@ async def stats_endpoint(request: Request) -> Response:
     if refused is not None:
         return refused
     state = request.app.state
+    await _flushed(state)
     tenant = request.query_params.get("tenant") or None
     payload = await run_in_threadpool(_stats, state.ledger, state.metrics, tenant, _last(request))
     return JSONResponse(payload)
+
+
+async def _flushed(state: Any) -> None:
+    """Wait for requests that already finished to be recorded (see proxy.recorder)."""
+    recorder = getattr(state, "recorder", None)
+    if recorder is not None:
+        await run_in_threadpool(recorder.flush)
 
 
 async def metrics_endpoint(request: Request) -> Response:
@@ -91,6 +100,7 @@ async def metrics_endpoint(request: Request) -> Response:
     refused = _refuse_remote(request)
     if refused is not None:
         return refused
+    await _flushed(request.app.state)
     metrics: Metrics = request.app.state.metrics
     body, content_type = metrics.render()
     return Response(body, media_type=content_type)

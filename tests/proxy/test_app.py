@@ -88,7 +88,7 @@ def test_the_access_log_names_method_path_and_status_but_no_secret(
     up: FakeUpstream, proxy: StartProxy, caplog: pytest.LogCaptureFixture
 ) -> None:
     url = proxy()
-    caplog.set_level(logging.INFO, logger="headroom.proxy")
+    caplog.set_level(logging.DEBUG, logger="headroom.proxy")
     body = b'{"contents":[{"role":"user","parts":[{"text":"my secret prompt"}]}]}'
     path = "/v1beta/models/gemini-2.5-flash:generateContent"
     httpx.post(
