@@ -127,7 +127,15 @@ async def _forward(
         chunks = state.hooks.relay(exchange, chunks)
     on_end = functools.partial(_finish, state, exchange, upstream)
     headers_out = client_response_headers(upstream.headers.raw)
-    return RelayResponse(upstream.status_code, headers_out, chunks, on_end)
+    whole = hooked and _arrives_whole(exchange, upstream)
+    return RelayResponse(upstream.status_code, headers_out, chunks, on_end, whole=whole)
+
+
+def _arrives_whole(exchange: Exchange, upstream: httpx.Response) -> bool:
+    """A model response sent as one JSON document (not SSE, not a streamed array)."""
+    content_type = upstream.headers.get("content-type", "")
+    streamed = "streamGenerateContent" in exchange.path
+    return content_type.startswith("application/json") and not streamed
 
 
 def _has_body(request: Request) -> bool:

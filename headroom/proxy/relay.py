@@ -29,8 +29,13 @@ class RelayResponse:
         headers: RawHeaders,
         chunks: AsyncIterator[bytes],
         on_end: Callable[[End], Awaitable[None]],
+        *,
+        whole: bool = False,
     ) -> None:
         self.status = status
+        #: A body that arrives whole (a non-streaming model response): relayed in one
+        #: piece, without the disconnect watcher, which costs more than it saves here.
+        self.whole = whole
         self.headers = headers
         self.chunks = chunks
         self.on_end = on_end
@@ -39,6 +44,9 @@ class RelayResponse:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
+            if self.whole:
+                await self._send_whole(send)
+                return
             async with anyio.create_task_group() as group:
                 group.start_soon(_cancel_on_disconnect, receive, group.cancel_scope)
                 await self._stream(send)
@@ -62,6 +70,28 @@ class RelayResponse:
             return
         self.end = End.COMPLETE
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _send_whole(self, send: Send) -> None:
+        body, broken = await _collect(self.chunks)
+        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        if broken:
+            # As in `_stream`: an unfinished response makes the server cut the connection.
+            await send({"type": "http.response.body", "body": body, "more_body": True})
+            self.end = End.UPSTREAM_BROKEN
+            return
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+        self.end = End.COMPLETE
+
+
+async def _collect(chunks: AsyncIterator[bytes]) -> tuple[bytes, bool]:
+    """All of `chunks` joined, and whether the upstream broke off first."""
+    parts: list[bytes] = []
+    try:
+        async for chunk in chunks:
+            parts.append(chunk)
+    except UpstreamBroken:
+        return b"".join(parts), True
+    return b"".join(parts), False
 
 
 async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:
