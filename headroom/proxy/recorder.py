@@ -12,14 +12,11 @@ from __future__ import annotations
 
 import queue
 import threading
-import time
 
 from headroom.proxy.hooks import Exchange, Hooks
 
 #: How long `flush` and `close` wait for the queue to drain, in seconds.
-DRAIN_TIMEOUT_S = 5.0
-#: How long the recorder lets finished requests pile up before recording them.
-COALESCE_S = 0.02
+DRAIN_TIMEOUT_S = 5.02
 
 
 class Recorder:
@@ -64,12 +61,8 @@ class Recorder:
 
     def _run(self) -> None:
         while True:
-            items = [self._queue.get()]
-            if isinstance(items[0], Exchange):
-                # Let a burst of requests finish before recording, so recording
-                # competes with fewer requests in flight (the interpreter lock).
-                time.sleep(COALESCE_S)
-            items += self._drain()
+            # Whatever piled up while the last batch was recorded goes in one go.
+            items = [self._queue.get(), *self._drain()]
             for item in items:
                 if item is None:
                     return
