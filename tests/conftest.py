@@ -54,3 +54,12 @@ def redis_url() -> str:
     finally:
         client.close()
     return REDIS_URL
+
+
+def require_corpus() -> Path:
+    """The shared corpus folder; skips (or fails under CI=true) when it is missing."""
+    if not (CORPUS / "manifest.jsonl").is_file():
+        if in_ci():
+            pytest.fail(f"CI=true but the corpus is missing at {CORPUS}")
+        pytest.skip(f"the shared corpus is not beside the repo ({CORPUS})")
+    return CORPUS

@@ -11,7 +11,7 @@ import pytest
 from headroom.bench.corpus import CorpusError, Needle, load_corpus, needle_kept
 from headroom.bench.runner import run, summarize
 from headroom.runtime import get_runtime
-from tests.conftest import CORPUS, SHARED, in_ci
+from tests.conftest import SHARED, require_corpus
 
 SAMPLE_FIELDS = {
     "id",
@@ -28,11 +28,7 @@ SAMPLE_FIELDS = {
 
 @pytest.fixture
 def corpus() -> Path:
-    if not (CORPUS / "manifest.jsonl").is_file():
-        if in_ci():
-            pytest.fail(f"CI=true but the corpus is missing at {CORPUS}")
-        pytest.skip(f"the shared corpus is not beside the repo ({CORPUS})")
-    return CORPUS
+    return require_corpus()
 
 
 def _write_corpus(root: Path) -> Path:

@@ -9,17 +9,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from headroom.bench.corpus import Sample, load_corpus
+from headroom.bench.corpus import Sample
 from headroom.ccr import ccr_id, marker_ids
 from headroom.compressors.base import Compressor
 from headroom.compressors.code import CodeCompressor
 from headroom.compressors.code.language import candidates
 from headroom.compressors.code.numbering import split_gutter
 from headroom.compressors.registry import build_registry
-from headroom.tokens import get_counter
 from headroom.types import CompressContext, Origin
 from tests.compressors.code_samples import TEMPLATES
-from tests.conftest import CORPUS, in_ci
+from tests.compressors.corpus import corpus_samples, saved_share_keeping_needles
 
 ELISION = re.compile(r"^\s*… \(lines (\d+)–(\d+)\)\r?$")
 
@@ -281,27 +280,11 @@ CORPUS_SAVED_FLOOR = 0.60
 
 
 def code_samples() -> list[Sample]:
-    if not (CORPUS / "manifest.jsonl").is_file():
-        if in_ci():
-            pytest.fail(f"CI=true but the corpus is missing at {CORPUS}")
-        pytest.skip(f"the shared corpus is not beside the repo ({CORPUS})")
-    return load_corpus(CORPUS, kind="code")
+    return corpus_samples("code")
 
 
 def test_corpus_code_keeps_every_needle_and_saves_the_measured_share() -> None:
-    counter = get_counter()
-    before = after = 0.0
-    for sample in code_samples():
-        text = sample.read()
-        outputs = []
-        for needle in sample.needles:
-            out = compress(text, needle.question) or text
-            missing = [m for m in needle.must_contain if m not in out]
-            assert not missing, f"{sample.id}: {needle.question!r} lost {missing}"
-            outputs.append(counter.count(out))
-        before += counter.count(text)
-        after += sum(outputs) / len(outputs)
-    assert 1 - after / before >= CORPUS_SAVED_FLOOR
+    assert saved_share_keeping_needles(code_samples(), compress) >= CORPUS_SAVED_FLOOR
 
 
 def test_corpus_outputs_account_for_every_line_and_are_deterministic() -> None:

@@ -22,7 +22,7 @@ from headroom.ccr import CCR, marker_ids
 from headroom.compressors.registry import build_registry
 from headroom.store.memory import MemoryStore
 from headroom.types import CompressContext
-from tests.conftest import CORPUS, ROOT, in_ci
+from tests.conftest import ROOT, require_corpus
 
 
 def corpus_digests(corpus: str) -> dict[str, str]:
@@ -45,11 +45,7 @@ def corpus_digests(corpus: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def corpus() -> Path:
-    if not (CORPUS / "manifest.jsonl").is_file():
-        if in_ci():
-            pytest.fail(f"CI=true but the corpus is missing at {CORPUS}")
-        pytest.skip(f"the shared corpus is not beside the repo ({CORPUS})")
-    return CORPUS
+    return require_corpus()
 
 
 def test_every_compressor_is_deterministic_in_process_and_across_processes(

@@ -8,14 +8,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from headroom.bench.corpus import Sample, load_corpus
+from headroom.bench.corpus import Sample
 from headroom.ccr import ccr_id, marker_ids
 from headroom.compressors.diff import DiffCompressor
 from headroom.compressors.diff.patch import FileDiff, TextRun, parse_patch
 from headroom.compressors.registry import build_registry
-from headroom.tokens import get_counter
 from headroom.types import CompressContext
-from tests.conftest import CORPUS, in_ci
+from tests.compressors.corpus import corpus_samples, saved_share_keeping_needles
 
 MARKER = re.compile(r"^\[headroom: .*headroom_retrieve id=hr_[0-9a-f]{12}\]$")
 
@@ -406,28 +405,11 @@ CORPUS_SAVED_FLOOR = 0.60
 
 
 def diff_samples() -> list[Sample]:
-    if not (CORPUS / "manifest.jsonl").is_file():
-        if in_ci():
-            pytest.fail(f"CI=true but the corpus is missing at {CORPUS}")
-        pytest.skip(f"the shared corpus is not beside the repo ({CORPUS})")
-    return load_corpus(CORPUS, kind="diff")
+    return corpus_samples("diff")
 
 
 def test_corpus_diffs_keep_every_needle_and_save_the_measured_share() -> None:
-    counter = get_counter()
-    before = after = 0.0
-    for sample in diff_samples():
-        text = sample.read()
-        tokens = counter.count(text)
-        outputs = []
-        for needle in sample.needles:
-            out = compress(text, needle.question) or text
-            missing = [m for m in needle.must_contain if m not in out]
-            assert not missing, f"{sample.id}: {needle.question!r} lost {missing}"
-            outputs.append(counter.count(out))
-        before += tokens
-        after += sum(outputs) / len(outputs)
-    assert 1 - after / before >= CORPUS_SAVED_FLOOR
+    assert saved_share_keeping_needles(diff_samples(), compress) >= CORPUS_SAVED_FLOOR
 
 
 def test_corpus_diffs_parse_back_to_the_same_lines() -> None:

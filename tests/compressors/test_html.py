@@ -17,7 +17,7 @@ from headroom.compressors.html import HtmlCompressor
 from headroom.compressors.registry import build_registry
 from headroom.runtime import get_runtime
 from headroom.types import CompressContext, Compressed, Origin
-from tests.conftest import CORPUS, in_ci
+from tests.conftest import require_corpus
 
 SENTENCE = "The committee approved the budget on Tuesday after a long debate."
 NAV = "<nav><ul>" + "".join(f'<li><a href="/s{i}">Section {i}</a></li>' for i in range(12))
@@ -315,11 +315,7 @@ def test_the_compressor_is_registered_for_html() -> None:
 
 @pytest.fixture(scope="module")
 def corpus() -> Path:
-    if not (CORPUS / "manifest.jsonl").is_file():
-        if in_ci():
-            pytest.fail(f"CI=true but the corpus is missing at {CORPUS}")
-        pytest.skip(f"the shared corpus is not beside the repo ({CORPUS})")
-    return CORPUS
+    return require_corpus()
 
 
 #: Measured floor on the corpus (the bench gives 89.9%; the issue's target is 85%).

@@ -18,7 +18,7 @@ from headroom.compressors.json import JsonCompressor, default_budget, signature
 from headroom.compressors.json.scalars import estimate_tokens
 from headroom.runtime import get_runtime
 from headroom.types import CompressContext, Compressed
-from tests.conftest import CORPUS, in_ci
+from tests.conftest import require_corpus
 
 COMPRESSOR = JsonCompressor()
 
@@ -365,11 +365,7 @@ def test_signature_reads_json_lines() -> None:
 
 @pytest.fixture(scope="module")
 def corpus() -> Path:
-    if not (CORPUS / "manifest.jsonl").is_file():
-        if in_ci():
-            pytest.fail(f"CI=true but the corpus is missing at {CORPUS}")
-        pytest.skip(f"the shared corpus is not beside the repo ({CORPUS})")
-    return CORPUS
+    return require_corpus()
 
 
 #: Measured floors on the corpus (the bench gives 81% and 64%).

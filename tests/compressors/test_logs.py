@@ -8,15 +8,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from headroom.bench.corpus import Sample, load_corpus
+from headroom.bench.corpus import Sample
 from headroom.ccr import ccr_id, marker_ids
 from headroom.ccr.markers import MARKER_PATTERN
 from headroom.compressors.base import Compressor
 from headroom.compressors.logs import LogsCompressor
 from headroom.compressors.registry import build_registry
-from headroom.tokens import get_counter
 from headroom.types import CompressContext
-from tests.conftest import CORPUS, in_ci
+from tests.compressors.corpus import corpus_samples, saved_share_keeping_needles
 
 #: The annotation on the first kept line of a template that lost lines.
 REPEATS = re.compile(r" \[×\d+(?:, last [^\]]+)?\]$")
@@ -301,28 +300,11 @@ CORPUS_SAVED_FLOOR = 0.92
 
 
 def log_samples() -> list[Sample]:
-    if not (CORPUS / "manifest.jsonl").is_file():
-        if in_ci():
-            pytest.fail(f"CI=true but the corpus is missing at {CORPUS}")
-        pytest.skip(f"the shared corpus is not beside the repo ({CORPUS})")
-    return load_corpus(CORPUS, kind="logs")
+    return corpus_samples("logs")
 
 
 def test_corpus_logs_keep_every_needle_and_save_the_measured_share() -> None:
-    counter = get_counter()
-    before = after = 0.0
-    for sample in log_samples():
-        text = sample.read()
-        tokens = counter.count(text)
-        outputs = []
-        for needle in sample.needles:
-            out = compress(text, needle.question) or text
-            missing = [m for m in needle.must_contain if m not in out]
-            assert not missing, f"{sample.id}: {needle.question!r} lost {missing}"
-            outputs.append(counter.count(out))
-        before += tokens
-        after += sum(outputs) / len(outputs)
-    assert 1 - after / before >= CORPUS_SAVED_FLOOR
+    assert saved_share_keeping_needles(log_samples(), compress) >= CORPUS_SAVED_FLOOR
 
 
 def test_corpus_outputs_keep_original_lines_and_are_deterministic() -> None:

@@ -9,14 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from headroom.bench.corpus import Sample, load_corpus
+from headroom.bench.corpus import Sample
 from headroom.ccr import ccr_id, marker_ids
 from headroom.compressors.registry import build_registry
 from headroom.compressors.search import SearchCompressor, parse_search
 from headroom.compressors.search.score import search_terms, stem
 from headroom.tokens import get_counter
 from headroom.types import CompressContext, Compressed
-from tests.conftest import CORPUS, in_ci
+from tests.compressors.corpus import corpus_samples
 
 MARKER = re.compile(r"^\[headroom: .*headroom_retrieve id=hr_[0-9a-f]{12}\]$", re.MULTILINE)
 
@@ -347,11 +347,7 @@ CORPUS_SAVED_FLOOR = 0.85
 
 
 def search_samples() -> list[Sample]:
-    if not (CORPUS / "manifest.jsonl").is_file():
-        if in_ci():
-            pytest.fail(f"CI=true but the corpus is missing at {CORPUS}")
-        pytest.skip(f"the shared corpus is not beside the repo ({CORPUS})")
-    return load_corpus(CORPUS, kind="search")
+    return corpus_samples("search")
 
 
 def test_corpus_search_results_keep_every_needle_and_save_the_measured_share() -> None:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from headroom.bench.corpus import Sample, load_corpus
+from headroom.bench.corpus import Sample
 from headroom.ccr import ccr_id, marker_ids
 from headroom.compressors.registry import build_registry
 from headroom.compressors.shell import ShellCompressor
@@ -15,7 +15,7 @@ from headroom.compressors.shell.screen import prepare
 from headroom.compressors.shell.selection import Relevance
 from headroom.tokens import get_counter
 from headroom.types import CompressContext
-from tests.conftest import CORPUS, in_ci
+from tests.compressors.corpus import corpus_samples
 
 MARKER = re.compile(
     r"^\[headroom: (\d+) (?:of \d+ )?lines? omitted.*headroom_retrieve id=hr_\w+\]$"
@@ -457,11 +457,7 @@ CORPUS_SAVED_FLOOR = 0.75
 
 
 def shell_samples() -> list[Sample]:
-    if not (CORPUS / "manifest.jsonl").is_file():
-        if in_ci():
-            pytest.fail(f"CI=true but the corpus is missing at {CORPUS}")
-        pytest.skip(f"the shared corpus is not beside the repo ({CORPUS})")
-    return load_corpus(CORPUS, kind="shell")
+    return corpus_samples("shell")
 
 
 def test_corpus_shell_output_keeps_every_needle_and_saves_the_measured_share() -> None:

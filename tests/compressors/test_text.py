@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from headroom.bench.corpus import Sample, load_corpus
+from headroom.bench.corpus import Sample
 from headroom.ccr import ccr_id, marker_ids
 from headroom.ccr.markers import MARKER_PATTERN
 from headroom.compressors.base import Compressor
@@ -30,7 +30,8 @@ from headroom.compressors.text.salience import UNKNOWN_COST, guess_language, wor
 from headroom.compressors.text.terms import query_terms, stem
 from headroom.tokens import get_counter
 from headroom.types import CompressContext
-from tests.conftest import CORPUS, ROOT, in_ci
+from tests.compressors.corpus import corpus_samples, saved_share_keeping_needles
+from tests.conftest import ROOT
 
 #: A `… (lines 3–9)` placeholder, or an inline `…` standing for cut sentences.
 CUT = re.compile(r"… \(lines? [\d–]+\)|…")
@@ -535,27 +536,11 @@ CORPUS_SAVED_FLOOR = 0.55
 
 
 def text_samples() -> list[Sample]:
-    if not (CORPUS / "manifest.jsonl").is_file():
-        if in_ci():
-            pytest.fail(f"CI=true but the corpus is missing at {CORPUS}")
-        pytest.skip(f"the shared corpus is not beside the repo ({CORPUS})")
-    return load_corpus(CORPUS, kind="text")
+    return corpus_samples("text")
 
 
 def test_corpus_text_keeps_every_needle_and_saves_the_measured_share() -> None:
-    counter = get_counter()
-    before = after = 0.0
-    for sample in text_samples():
-        text = sample.read()
-        outputs = []
-        for needle in sample.needles:
-            out = compress(text, needle.question) or text
-            missing = [m for m in needle.must_contain if m not in out]
-            assert not missing, f"{sample.id}: {needle.question!r} lost {missing}"
-            outputs.append(counter.count(out))
-        before += counter.count(text)
-        after += sum(outputs) / len(outputs)
-    assert 1 - after / before >= CORPUS_SAVED_FLOOR
+    assert saved_share_keeping_needles(text_samples(), compress) >= CORPUS_SAVED_FLOOR
 
 
 def test_corpus_outputs_are_verbatim_and_deterministic() -> None:
