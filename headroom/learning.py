@@ -17,6 +17,7 @@ so learning never changes history that was already sent (the prefix cache).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import orjson
@@ -81,23 +82,32 @@ class Learner:
         self.store = store
         self.ttl = ttl
 
-    def for_block(self, block_key: str, sig: str) -> tuple[Learned, bool]:
-        """The budget for a block, and whether this is its first sighting.
+    def for_block(
+        self, block_key: str, signature_of: Callable[[], str]
+    ) -> tuple[Learned, bool, str]:
+        """The budget for a block, whether this is its first sighting, and its signature.
 
         The budget is memoized at first sight, so a block already sent is
         compressed the same way on every later turn, whatever was learned since.
+        The signature is memoized with it, so it is computed only once per block.
         """
         memo_key = f"{_PREFIX}memo:{block_key}"
         item = self.store.get(memo_key)
         if item is not None:
             data = orjson.loads(item.value)
-            return Learned(float(data["keep_factor"]), bool(data["lossless_only"])), False
+            learned = Learned(float(data["keep_factor"]), bool(data["lossless_only"]))
+            return learned, False, str(data["signature"])
+        sig = signature_of()
         learned = self.learned(sig)
         value = orjson.dumps(
-            {"keep_factor": learned.keep_factor, "lossless_only": learned.lossless_only}
+            {
+                "keep_factor": learned.keep_factor,
+                "lossless_only": learned.lossless_only,
+                "signature": sig,
+            }
         )
         self.store.put(memo_key, value, ttl=self.ttl)
-        return learned, True
+        return learned, True, sig
 
     def compressed(self, sig: str) -> None:
         """Count one block of this signature compressed for the first time."""

@@ -136,3 +136,21 @@ def test_block_ids_depend_on_content_and_tool() -> None:
     assert block_id("a", "Bash") == block_id("a", "Bash")
     assert block_id("a", "Bash") != block_id("a", "Read")
     assert block_id("a", None) != block_id("b", None)
+
+
+def test_a_blocks_shape_is_hashed_once_and_remembered_with_its_budget() -> None:
+    calls: list[str] = []
+
+    @dataclass
+    class Counting(KeepLines):
+        def signature(self, text: str) -> str:
+            calls.append(text[:10])
+            return "shape1"
+
+    store = MemoryStore()
+    engine, _ = _setup(store, Counting())
+    ctx = CompressContext(origin=Origin(tool_name="Bash"))
+    first = engine.compress(_log(1), ctx)
+    again = engine.compress(_log(1), ctx)  # the same block on a later turn
+    assert len(calls) == 1
+    assert first.signature == again.signature == signature("Bash", "logs", "shape1")

@@ -107,9 +107,7 @@ class Engine:
             return replace(kept, decision=Decision.SKIPPED, reason=Reason.POLICY)
         if self._too_small(text, kept):
             return replace(kept, decision=Decision.SKIPPED, reason=Reason.BELOW_MIN_SIZE)
-        shape = self._shape(text, route) if self.learner is not None else None
-        sig = signature(tool, route.kind, shape)
-        learned, first_time = self._learned(text, tool, sig)
+        learned, first_time, sig = self._learned(text, tool, route)
         lossless_only = policy is Policy.LOSSLESS_ONLY or learned.lossless_only
         ctx = replace(ctx, kind=route.kind, keep_factor=learned.keep_factor)
         result = self._first_result(text, ctx, route, lossless_only=lossless_only)
@@ -151,13 +149,17 @@ class Engine:
                 return shape
         return None
 
-    def _learned(self, text: str, tool: str | None, sig: str) -> tuple[Learned, bool]:
+    def _learned(self, text: str, tool: str | None, route: Route) -> tuple[Learned, bool, str]:
+        """The learned budget, first sighting, and signature (shape hashed only when new)."""
+
+        def signature_of() -> str:
+            return signature(tool, route.kind, self._shape(text, route))
+
         if self.learner is None:
-            return Learned(), False
-        fetch = functools.partial(self.learner.for_block, block_id(text, tool), sig)
-        return guarded(
-            "learning", fetch, (Learned(), False), raise_errors=self.settings.raise_errors
-        )
+            return Learned(), False, signature(tool, route.kind, None)
+        fetch = functools.partial(self.learner.for_block, block_id(text, tool), signature_of)
+        fallback = (Learned(), False, signature(tool, route.kind, None))
+        return guarded("learning", fetch, fallback, raise_errors=self.settings.raise_errors)
 
     def _first_result(
         self, text: str, ctx: CompressContext, route: Route, *, lossless_only: bool

@@ -81,6 +81,8 @@ class Exchange:
     end: End | None = None
     #: Retrievals the proxy answered itself (set by the retrieve loop).
     retrievals: int = 0
+    #: The caller's tenant hash, once computed (see `ledger_hook.exchange_tenant`).
+    tenant: str | None = None
     #: Time hooks added after forwarding (e.g. retrieve round trips), in ms.
     added_ms: float = 0.0
 

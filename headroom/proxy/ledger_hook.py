@@ -45,7 +45,9 @@ _MODEL_SEGMENT = re.compile(r"/models/[^/:]+")
 
 def exchange_tenant(exchange: Exchange) -> str:
     """The caller's tenant hash (never its key), from headers or a Gemini `?key=`."""
-    return tenant_of(exchange.headers, dict(parse_qsl(exchange.query)))
+    if exchange.tenant is None:  # prepare and record both ask: hash the key once
+        exchange.tenant = tenant_of(exchange.headers, dict(parse_qsl(exchange.query)))
+    return exchange.tenant
 
 
 def is_sse_response(exchange: Exchange) -> bool:
