@@ -13,6 +13,7 @@ This is the only module that reads the environment.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -91,6 +92,20 @@ DEFAULT_TOOL_POLICY: Pairs = (
     ("*", "compress"),
 )
 TOOL_POLICIES = frozenset({"compress", "lossless-only", "never"})
+
+#: Minimum cacheable prefix per model (Anthropic caches nothing shorter, silently),
+#: first matching glob wins. From the provider's published list, early 2026.
+DEFAULT_CACHE_MIN_TOKENS: Pairs = (
+    ("claude-opus-4-5*", "4096"),
+    ("claude-opus-4-6*", "4096"),
+    ("claude-haiku-4-5*", "4096"),
+    ("claude-opus-4-7*", "2048"),
+    ("claude-3-5-haiku*", "2048"),
+    ("claude-3-haiku*", "2048"),
+    ("claude-opus-5*", "512"),
+    ("*", "1024"),
+)
+CACHE_TTLS = frozenset({"5m", "1h", "auto"})
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("home", "HEADROOM_HOME", str, "~/.headroom", "Folder for the store, config and logs."),
@@ -216,6 +231,41 @@ SETTINGS: tuple[Setting, ...] = (
         "Larger request bodies are forwarded uncompressed.",
     ),
     Setting(
+        "cache_align",
+        "HEADROOM_CACHE_ALIGN",
+        bool,
+        True,
+        "Move volatile bits (dates, ids, env and git-status blocks) out of the cacheable prefix.",
+    ),
+    Setting(
+        "cache_breakpoints",
+        "HEADROOM_CACHE_BREAKPOINTS",
+        bool,
+        True,
+        "Place Anthropic cache breakpoints (up to 4) and an OpenAI prompt_cache_key per session.",
+    ),
+    Setting(
+        "cache_ttl",
+        "HEADROOM_CACHE_TTL",
+        str,
+        "5m",
+        "TTL of the breakpoints Headroom places: 5m, 1h, or auto (`headroom advise ttl`).",
+    ),
+    Setting(
+        "cache_min_tokens",
+        "HEADROOM_CACHE_MIN_TOKENS",
+        dict,
+        DEFAULT_CACHE_MIN_TOKENS,
+        "Minimum cacheable prefix per model glob, first match wins (no breakpoint below it).",
+    ),
+    Setting(
+        "cache_planner",
+        "HEADROOM_CACHE_PLANNER",
+        bool,
+        True,
+        "Change an already-sent block only when the cache is cold or it pays in dollars.",
+    ),
+    Setting(
         "retrieve_rounds",
         "HEADROOM_RETRIEVE_ROUNDS",
         int,
@@ -252,6 +302,11 @@ class Settings:
     pipeline_budget_ms: int
     max_body_bytes: int
     retrieve_rounds: int
+    cache_align: bool
+    cache_breakpoints: bool
+    cache_ttl: str
+    cache_min_tokens: Pairs
+    cache_planner: bool
 
     @property
     def home_path(self) -> Path:
@@ -275,6 +330,10 @@ def load_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {}
     for setting in SETTINGS:
         values[setting.name] = _resolve(setting, overrides, env, file_values)
+        try:
+            _check_choice(setting, values[setting.name])
+        except ValueError as exc:
+            raise ConfigError(f"{setting.name}: {exc}") from exc
     if not values["tokenizer_dir"]:
         values["tokenizer_dir"] = env.get("TIKTOKEN_CACHE_DIR", "")
     return Settings(**values)
@@ -322,7 +381,26 @@ def _check_policy(setting: Setting, pairs: Pairs) -> Pairs:
         bad = [v for _, v in pairs if v not in TOOL_POLICIES]
         if bad:
             raise ValueError(f"unknown policy {bad[0]!r}; use {', '.join(sorted(TOOL_POLICIES))}")
+    if setting.name == "cache_min_tokens":
+        bad = [v for _, v in pairs if not v.isdigit()]
+        if bad:
+            raise ValueError(f"minimum lengths are whole numbers of tokens, got {bad[0]!r}")
     return pairs
+
+
+def _check_choice(setting: Setting, value: Any) -> Any:
+    if setting.name == "cache_ttl" and value not in CACHE_TTLS:
+        raise ValueError(f"unknown TTL {value!r}; use {', '.join(sorted(CACHE_TTLS))}")
+    return value
+
+
+def min_cacheable_tokens(model: str | None, table: Pairs) -> int:
+    """The minimum cacheable prefix for `model` from a `cache_min_tokens` table."""
+    name = (model or "").lower()
+    for pattern, value in table:
+        if fnmatch.fnmatchcase(name, pattern.lower()):
+            return int(value)
+    return 1024
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:

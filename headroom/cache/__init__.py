@@ -1,0 +1,1 @@
+"""Cache economics: volatile-content detection, prices, the planner, frozen history, TTL advice."""
