@@ -103,6 +103,7 @@ def compress(
         body["tools"] = list(tools)
     conversation = adapter.parse(body)
     result = runtime.pipeline(query=query).run(conversation)
+    runtime.frozen.commit(result.frozen)
     rendered = adapter.render(result.conversation)
     before = conversation_tokens(conversation, runtime.counter)
     return CompressResult(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
@@ -17,6 +17,9 @@ from rich.console import Console
 
 from headroom._version import __version__
 from headroom.bench.cli import bench_command
+
+if TYPE_CHECKING:
+    from headroom.cache.ttl import TTLAdvice
 
 app = typer.Typer(
     name="headroom",
@@ -182,6 +185,70 @@ def proxy(
     store_name = re.sub(r"//[^/@]*@", "//***@", settings.store)  # no password on screen
     sys.stderr.write(f"headroom proxy listening on {where} (store: {store_name})\n")
     serve(app, settings.proxy_host, settings.proxy_port, verbose=verbose)
+
+
+advise = typer.Typer(help="Advice from the request history in the ledger.", no_args_is_help=True)
+app.add_typer(advise, name="advise")
+
+
+@advise.command("ttl")
+def advise_ttl_command(
+    last: Annotated[
+        int, typer.Option("--last", min=1, help="How many recent requests to replay.")
+    ] = 1000,
+) -> None:
+    """Compare what the 5-minute and the 1-hour cache TTL would have cost, in dollars."""
+    from rich.table import Table
+
+    from headroom.cache.ttl import advise_ttl
+    from headroom.config import load_settings
+    from headroom.proxy.ledger import Ledger
+    from headroom.store import StoreError, open_store
+
+    settings = load_settings()
+    try:
+        store = open_store(
+            settings.store,
+            default_ttl=settings.ccr_ttl_seconds,
+            max_bytes=settings.store_max_bytes,
+            home=settings.home_path,
+        )
+    except (StoreError, ValueError) as exc:
+        sys.stderr.write(f"headroom: {exc}\n")
+        raise typer.Exit(2) from exc
+    try:
+        advice = advise_ttl(Ledger(store).recent(last=last))
+    finally:
+        store.close()
+    gap = "–" if advice.median_gap_s is None else f"{advice.median_gap_s:,.0f} s"
+    table = Table("requests", "sessions", "median gap", "$ with 5m", "$ with 1h", "recommended")
+    table.add_row(
+        f"{advice.requests:,}",
+        f"{advice.sessions:,}",
+        gap,
+        f"{advice.dollars_5m:,.4f}",
+        f"{advice.dollars_1h:,.4f}",
+        advice.recommended,
+    )
+    console = Console()
+    console.print(table)
+    for line in _ttl_notes(advice, settings.cache_ttl):
+        console.print(line, highlight=False, soft_wrap=True)
+
+
+def _ttl_notes(advice: TTLAdvice, current: str) -> list[str]:
+    """What the advice means and how to apply it, one line each."""
+    lines = [advice.note] if advice.note else []
+    if advice.gaps:
+        lines.append(f"{advice.mid_gap_share:.0%} of gaps fall between 5 minutes and 1 hour.")
+    if advice.ignored:
+        lines.append(f"{advice.ignored:,} requests to other providers were left out.")
+    lines.append(f"recommended: {advice.recommended} (setting now: {current})")
+    lines.append(
+        f"apply it with HEADROOM_CACHE_TTL={advice.recommended} or "
+        f'cache_ttl = "{advice.recommended}" in config.toml; "auto" follows this advice.'
+    )
+    return lines
 
 
 def _read_file(path: Path) -> bytes:

@@ -394,6 +394,11 @@ def _check_choice(setting: Setting, value: Any) -> Any:
     return value
 
 
+def child_environment(*, drop: tuple[str, ...] = ()) -> dict[str, str]:
+    """This process's environment for a child process, without the names in `drop`."""
+    return {k: v for k, v in os.environ.items() if k not in drop}
+
+
 def min_cacheable_tokens(model: str | None, table: Pairs) -> int:
     """The minimum cacheable prefix for `model` from a `cache_min_tokens` table."""
     name = (model or "").lower()

@@ -11,6 +11,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from headroom.cache.frozen import FrozenHistory, settings_fingerprint
+from headroom.cache.planner import CachePlan
+from headroom.cache.session import Sessions
 from headroom.ccr import CCR
 from headroom.compressors.registry import Registry, build_registry
 from headroom.config import Settings, load_settings
@@ -30,12 +33,27 @@ class Runtime:
     router: Router
     counter: TokenCounter
     engine: Engine
+    frozen: FrozenHistory
+    sessions: Sessions
     learner: Learner | None = None
 
-    def pipeline(self, *, query: str | None = None) -> Pipeline:
-        """The conversation pipeline; `query` overrides the question in force."""
-        transforms = [CompressToolResults(self.engine, query=query)]
-        return Pipeline(transforms, self.ccr, raise_errors=self.settings.raise_errors)
+    def pipeline(
+        self,
+        *,
+        query: str | None = None,
+        plan: CachePlan | None = None,
+        frozen_only: bool = False,
+    ) -> Pipeline:
+        """The conversation pipeline.
+
+        `query` overrides the question in force; `plan` lets the cache planner
+        decide on blocks an earlier request sent; `frozen_only` compresses
+        nothing new (see `CompressToolResults`).
+        """
+        compress = CompressToolResults(
+            self.engine, query=query, frozen=self.frozen, plan=plan, frozen_only=frozen_only
+        )
+        return Pipeline([compress], self.ccr, raise_errors=self.settings.raise_errors)
 
 
 def build_runtime(settings: Settings, *, store: Store | None = None) -> Runtime:
@@ -63,6 +81,10 @@ def build_runtime(settings: Settings, *, store: Store | None = None) -> Runtime:
         router=router,
         counter=counter,
         engine=Engine(settings, router, counter, learner),
+        frozen=FrozenHistory(
+            store, fingerprint=settings_fingerprint(settings), ttl=settings.ccr_ttl_seconds
+        ),
+        sessions=Sessions(store, ttl=settings.ccr_ttl_seconds),
         learner=learner,
     )
 

@@ -11,6 +11,7 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from headroom.cache.frozen import Frozen
 from headroom.ccr import CCR
 from headroom.guard import guarded
 from headroom.pipeline.engine import Decision, Engine, Outcome, Reason
@@ -38,10 +39,13 @@ __all__ = [
 class PipelineResult:
     conversation: Conversation
     records: tuple[BlockRecord, ...]
+    #: First-seen decisions to remember once the request is sent (see
+    #: `headroom.cache.frozen.FrozenHistory.commit`).
+    frozen: tuple[tuple[str, Frozen], ...] = ()
 
     @property
     def changed(self) -> tuple[BlockRecord, ...]:
-        return tuple(r for r in self.records if r.decision is Decision.COMPRESSED)
+        return tuple(r for r in self.records if r.outcome.changed)
 
     @property
     def tokens_saved(self) -> int:
@@ -68,8 +72,13 @@ class Pipeline:
                 conversation = result
                 run.records.extend(step_run.records)
                 run.originals.update(step_run.originals)
+                run.frozen.extend(step_run.frozen)
         conversation = self._store_originals(conversation, run)
-        return PipelineResult(conversation, tuple(run.records))
+        frozen = tuple(run.frozen)
+        if any(r.reason is Reason.ERROR for r in run.records):
+            # A cut was undone (its original could not be stored): pin no cut this time.
+            frozen = tuple((key, f) for key, f in frozen if f.text is None)
+        return PipelineResult(conversation, tuple(run.records), frozen)
 
     def _store_originals(self, conversation: Conversation, run: Run) -> Conversation:
         for address, (outcome, tool) in run.originals.items():

@@ -23,6 +23,8 @@ from headroom.types import CompressContext, Compressed
 
 class Decision(enum.StrEnum):
     COMPRESSED = "compressed"
+    #: The compressed form first chosen for this block, reused byte for byte.
+    FROZEN = "frozen"
     KEPT = "kept"
     SKIPPED = "skipped"
 
@@ -33,6 +35,11 @@ class Reason(enum.StrEnum):
     POLICY = "policy"
     NO_COMPRESSOR = "no compressor applies"
     SAVING_TOO_SMALL = "saving too small"
+    #: An earlier turn sent the block as it is, and changing it would cost more
+    #: in cache writes than it saves in cache reads.
+    CACHE_PLANNER = "cache planner"
+    #: Compression ran past its time budget; the block went as it was.
+    TIME_BUDGET = "time budget"
     ERROR = "error"
 
 
@@ -63,7 +70,7 @@ class Outcome:
 
     @property
     def changed(self) -> bool:
-        return self.decision is Decision.COMPRESSED
+        return self.decision is Decision.COMPRESSED or self.decision is Decision.FROZEN
 
     @property
     def tokens_before(self) -> int:

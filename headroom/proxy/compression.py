@@ -12,8 +12,9 @@ not JSON objects, or that the adapter does not recognise, pass through.
 from __future__ import annotations
 
 import functools
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import anyio
@@ -22,7 +23,7 @@ import orjson
 
 from headroom.guard import ERRORS, guarded
 from headroom.pipeline import PipelineResult
-from headroom.providers.registry import adapter_for
+from headroom.prepare import Prepared, prepare_request
 from headroom.runtime import Runtime
 from headroom.types import Conversation, JSONObject
 
@@ -57,6 +58,8 @@ class Compression:
     result: PipelineResult | None = None
     #: Wall time spent, including any wait for a worker thread.
     ms: float = 0.0
+    #: What was done to the body, when the pipeline ran.
+    prepared: Prepared | None = field(default=None, repr=False, compare=False)
 
     @property
     def changed(self) -> bool:
@@ -90,13 +93,20 @@ async def compress_body(
     budget_ms: float,
     raise_errors: bool,
     size: int = INLINE_PIPELINE_BYTES + 1,
+    session: str | None = None,
 ) -> Compression:
-    """Run the pipeline over `body`, falling back to it on error or timeout."""
+    """Prepare `body` (align, compress, breakpoints), falling back on error or timeout.
+
+    Past the time budget, the request goes with only what was decided on
+    earlier turns (frozen history, applied without compressing anything new),
+    so the history the provider has cached is still sent byte for byte; the
+    late result is dropped and never remembered.
+    """
     started = time.perf_counter()
-    work = functools.partial(_compress, runtime, wire, body)
+    work = _Work(runtime, wire, body, session)
     failed = Compression(Outcome.FAILED, body, body)
     guarded_work = functools.partial(
-        guarded, "proxy:pipeline", work, failed, raise_errors=raise_errors
+        guarded, "proxy:pipeline", work.run, failed, raise_errors=raise_errors
     )
     outcome: Compression | None = None
     if size <= INLINE_PIPELINE_BYTES:
@@ -106,23 +116,68 @@ async def compress_body(
     else:
         with anyio.move_on_after(budget_ms / 1000):
             outcome = await anyio.to_thread.run_sync(guarded_work, abandon_on_cancel=True)
+        if outcome is None:
+            outcome = work.abandon()
     if outcome is None:
         ERRORS.add("proxy:budget")
-        outcome = Compression(Outcome.OVER_BUDGET, body, body)
+        fallback = functools.partial(_frozen_only, runtime, wire, body, session)
+        outcome = guarded(
+            "proxy:frozen",
+            fallback,
+            Compression(Outcome.OVER_BUDGET, body, body),
+            raise_errors=raise_errors,
+        )
     ms = (time.perf_counter() - started) * 1000
+    return replace(outcome, original=body, ms=ms)
+
+
+class _Work:
+    """The pipeline run in a worker thread, committed only if it is used."""
+
+    def __init__(self, runtime: Runtime, wire: str, body: JSONObject, session: str | None) -> None:
+        self.args = (runtime, wire, body, session)
+        self.lock = threading.Lock()
+        self.abandoned = False
+        self.done: Compression | None = None
+
+    def run(self) -> Compression:
+        outcome = _compress(*self.args)
+        with self.lock:
+            if not self.abandoned:
+                if outcome.prepared is not None:
+                    outcome.prepared.commit()
+                self.done = outcome
+        return outcome
+
+    def abandon(self) -> Compression | None:
+        """The result if it just made it; else mark it too late to commit."""
+        with self.lock:
+            self.abandoned = self.done is None
+            return self.done
+
+
+def _compress(runtime: Runtime, wire: str, body: JSONObject, session: str | None) -> Compression:
+    prepared = prepare_request(runtime, wire, body, session=session)
+    return _outcome(prepared, Outcome.COMPRESSED)
+
+
+def _frozen_only(runtime: Runtime, wire: str, body: JSONObject, session: str | None) -> Compression:
+    prepared = prepare_request(runtime, wire, body, session=session, frozen_only=True)
+    prepared.commit()
+    return _outcome(prepared, Outcome.OVER_BUDGET)
+
+
+def _outcome(prepared: Prepared, changed: Outcome) -> Compression:
+    if prepared.conversation is None:
+        return Compression(Outcome.UNKNOWN_SHAPE, prepared.original, prepared.original)
+    outcome = changed if prepared.changed else Outcome.UNCHANGED
+    if changed is Outcome.OVER_BUDGET:
+        outcome = changed
     return Compression(
-        outcome.outcome, body, outcome.body, outcome.conversation, outcome.result, ms
+        outcome,
+        prepared.original,
+        prepared.body,
+        prepared.conversation,
+        prepared.result,
+        prepared=prepared,
     )
-
-
-def _compress(runtime: Runtime, wire: str, body: JSONObject) -> Compression:
-    adapter = adapter_for(wire)
-    try:
-        conversation = adapter.parse(body)
-    except ValueError:  # adapters reject shapes they do not know this way
-        return Compression(Outcome.UNKNOWN_SHAPE, body, body)
-    result = runtime.pipeline().run(conversation)
-    if not result.changed:
-        return Compression(Outcome.UNCHANGED, body, body, conversation, result)
-    rendered = adapter.render(result.conversation)
-    return Compression(Outcome.COMPRESSED, body, rendered, conversation, result)

@@ -167,6 +167,7 @@ async def _outgoing(state: ProxyState, exchange: Exchange, raw: bytes, request: 
         budget_ms=settings.pipeline_budget_ms,
         raise_errors=settings.raise_errors,
         size=len(data),
+        session=_session_header(request),
     )
     exchange.compression = compression
     forwarded = compression.body if compression.body is not None else body
@@ -183,6 +184,19 @@ async def _outgoing(state: ProxyState, exchange: Exchange, raw: bytes, request: 
         if spliced is not None:
             return spliced
     return orjson.dumps(forwarded)
+
+
+#: Headers that name the client's session (Claude Code, Codex).
+_SESSION_HEADERS = ("x-claude-code-session-id", "conversation_id", "session_id")
+
+
+def _session_header(request: Request) -> str | None:
+    headers = request.headers
+    for name in _SESSION_HEADERS:
+        value = headers.get(name)
+        if value:
+            return value[:128]
+    return None
 
 
 def _upstream_url(upstreams: Upstreams, exchange: Exchange, scope: Scope) -> str:

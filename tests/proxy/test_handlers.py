@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import time
 from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
@@ -18,9 +19,11 @@ from starlette.routing import Route
 
 from headroom.config import load_settings
 from headroom.guard import ERRORS
-from headroom.pipeline import Pipeline
+from headroom.pipeline import Pipeline, PipelineResult
+from headroom.providers.breakpoints import strip_cache_control
 from headroom.runtime import Runtime, build_runtime
 from headroom.testing import FakeUpstream, Reply
+from headroom.types import Conversation
 from tests.proxy import bodies
 from tests.proxy.conftest import Served, StartProxy, big_log, closed_port_url
 
@@ -166,14 +169,34 @@ def test_a_gzip_body_too_large_once_decoded_is_forwarded_as_it_came(
 class _FailingRuntime(Runtime):
     """A runtime whose pipeline blows up: stands in for any bug in compression."""
 
-    def pipeline(self, *, query: str | None = None) -> Pipeline:
+    def pipeline(self, **options: Any) -> Pipeline:
         raise RuntimeError("a bug in the pipeline")
 
 
+class _SlowRuntime(Runtime):
+    """A runtime whose compression takes far longer than the proxy's budget."""
+
+    def pipeline(self, **options: Any) -> Pipeline:
+        pipeline = Runtime.pipeline(self, **options)
+        if not options.get("frozen_only"):
+            run = pipeline.run
+
+            def slow(conversation: Conversation) -> PipelineResult:
+                time.sleep(0.5)
+                return run(conversation)
+
+            pipeline.run = slow  # type: ignore[method-assign]
+        return pipeline
+
+
 def _failing_runtime(home: str) -> Runtime:
+    return _FailingRuntime(**_runtime_fields(home))
+
+
+def _runtime_fields(home: str) -> dict[str, Any]:
     settings = load_settings(store="memory", raise_errors=False, home=home)
     runtime = build_runtime(settings)
-    return _FailingRuntime(**{f.name: getattr(runtime, f.name) for f in fields(Runtime)})
+    return {f.name: getattr(runtime, f.name) for f in fields(Runtime)}
 
 
 def test_a_pipeline_error_fails_open_and_is_counted(
@@ -188,13 +211,17 @@ def test_a_pipeline_error_fails_open_and_is_counted(
     assert ERRORS.get("proxy:pipeline") == before + 1
 
 
-def test_a_pipeline_past_its_time_budget_forwards_the_original(
-    up: FakeUpstream, proxy: StartProxy
+def test_a_pipeline_past_its_time_budget_forwards_the_original_content(
+    up: FakeUpstream, proxy: StartProxy, runtime_home: str
 ) -> None:
-    sent = orjson.dumps(bodies.anthropic(big_log()))
-    response = post(proxy(pipeline_budget_ms=0), "/v1/messages", sent, ANTHROPIC_HEADERS)
+    """Nothing new is compressed past the budget (only cache breakpoints may be added)."""
+    before = ERRORS.get("proxy:budget")
+    body = bodies.anthropic(big_log())
+    url = proxy(runtime=_SlowRuntime(**_runtime_fields(runtime_home)), pipeline_budget_ms=50)
+    response = post(url, "/v1/messages", orjson.dumps(body), ANTHROPIC_HEADERS)
     assert response.status_code == 200
-    assert up.requests[0].body == sent
+    assert strip_cache_control(orjson.loads(up.requests[0].body)) == body
+    assert ERRORS.get("proxy:budget") == before + 1
 
 
 @pytest.mark.parametrize("status", [429, 529])
