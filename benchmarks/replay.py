@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--traces", type=Path, default=REPO.parent / "shared/corpus/agent_traces")
     parser.add_argument("--format", choices=[f.value for f in Format], default="table")
     parser.add_argument("--arms", default=",".join(ARMS), help="comma-separated arms")
-    parser.add_argument("--client-cache", choices=CLIENT_CACHE, default="last2")
+    parser.add_argument("--client-cache", choices=CLIENT_CACHE, default="none")
     parser.add_argument("--gap", type=float, default=30.0, help="seconds between untimed turns")
     parser.add_argument("--anchor-python", type=Path, default=REPO / DEFAULT_ANCHOR_PYTHON)
     parser.add_argument("--model", default=DEFAULT_MODEL)

@@ -62,7 +62,7 @@ def bench_command(
     client_cache: Annotated[
         ClientCache,
         typer.Option("--client-cache", help="The client's own breakpoints in every replay arm."),
-    ] = ClientCache.last2,
+    ] = ClientCache.none,
     gap: Annotated[
         float, typer.Option("--gap", min=0, help="Seconds between turns without timestamps.")
     ] = 30.0,

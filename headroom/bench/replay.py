@@ -16,8 +16,10 @@ trace's timestamps, else a fixed gap). The arms:
   `benchmarks/_anchor_replay.py` over all turns at once (its start-up is slow).
 
 Every arm's requests carry the client's own breakpoints (`client_cache`):
-`last2` marks the last block of the last two user messages, as SWE-agent's
-cache-control history processor does; `none` sets none. Needles are counted in
+`none` (the default) sends the requests as the traces recorded them, with no
+breakpoints, as these agents sent them; `last2` marks the last block of the
+last two user messages, as SWE-agent's cache-control history processor does,
+the stricter comparison against a client that already caches. Needles are counted in
 the text the model sees at the last turn; `prefix_stable` says whether every
 request began with the previous one's bytes (minus `cache_control` and the
 aligner's dynamic system block), which is what frozen history promises.
@@ -45,7 +47,7 @@ from headroom.tokens import counter_for
 from headroom.types import JSONObject
 
 ARMS = ("none", "headroom", "headroom-no-align", "anchor")
-CLIENT_CACHE = ("last2", "none")
+CLIENT_CACHE = ("none", "last2")
 #: Where a replay without trace timestamps starts (2026-01-01 UTC); only gaps matter.
 START = 1_767_225_600.0
 ANCHOR_SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "_anchor_replay.py"
@@ -57,7 +59,7 @@ OnStep = Callable[[str], None]
 @dataclass(frozen=True, slots=True)
 class ReplayOptions:
     arms: tuple[str, ...] = ARMS
-    client_cache: str = "last2"
+    client_cache: str = "none"
     gap_seconds: float = 30.0
     anchor_python: Path | None = None
     anchor_script: Path = ANCHOR_SCRIPT

@@ -63,7 +63,8 @@ class Compression:
 
     @property
     def changed(self) -> bool:
-        return self.outcome is Outcome.COMPRESSED
+        """Whether what goes upstream differs from what the client sent."""
+        return self.body is not None and self.body is not self.original
 
 
 async def decode_json(data: bytes) -> JSONObject | None:

@@ -82,6 +82,12 @@ class LedgerEntry:
     upstream_ms: float | None = None
     status: int = 200
     streaming: bool = False
+    #: What the cache aligner moved out of the cacheable prefix (kinds).
+    moved: tuple[str, ...] = ()
+    #: Where cache breakpoints were placed ("tools", "system", "message:3", …).
+    breakpoints: tuple[str, ...] = ()
+    #: One record per block the pipeline looked at: what was decided and why.
+    decisions: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def tokens_saved(self) -> int:
@@ -91,6 +97,9 @@ class LedgerEntry:
         data = asdict(self)
         data["compressors"] = dict(self.compressors)
         data["usage"] = None if self.usage is None else self.usage.as_dict()
+        data["moved"] = list(self.moved)
+        data["breakpoints"] = list(self.breakpoints)
+        data["decisions"] = [dict(d) for d in self.decisions]
         return data
 
     @classmethod
@@ -98,6 +107,8 @@ class LedgerEntry:
         fields = dict(data)
         usage = fields.get("usage")
         fields["usage"] = None if usage is None else Usage(**usage)
+        for name in ("moved", "breakpoints", "decisions"):
+            fields[name] = tuple(fields.get(name) or ())
         known = cls.__dataclass_fields__
         return cls(**{k: v for k, v in fields.items() if k in known})
 

@@ -25,11 +25,13 @@ import functools
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
+from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
 
 from headroom.guard import guarded
+from headroom.pipeline import BlockRecord
 from headroom.providers.usage import PROVIDERS, Usage, UsageStream, from_response
 from headroom.proxy.hooks import Exchange, ProxyHooks
 from headroom.proxy.ledger import Ledger, LedgerEntry, session_of, tenant_of
@@ -154,6 +156,8 @@ def entry_of(exchange: Exchange, usage: Usage | None) -> LedgerEntry:
         estimate_tokens(r.outcome.original) - estimate_tokens(r.outcome.text) for r in changed
     )
     original = compression.original if compression is not None else None
+    prepared = compression.prepared if compression is not None else None
+    session = session_of(exchange.headers, original or exchange.body)
     return LedgerEntry(
         provider=exchange.route.provider.value,
         model=exchange.model,
@@ -161,7 +165,7 @@ def entry_of(exchange: Exchange, usage: Usage | None) -> LedgerEntry:
         time=exchange.started_at,
         request_id=_request_id(exchange.response_headers),
         route=_MODEL_SEGMENT.sub("/models/{model}", exchange.path),
-        session=session_of(exchange.headers, original or exchange.body),
+        session=session or (prepared.session if prepared is not None else None),
         tokens_before=before,
         tokens_after=before - saved,
         usage=usage,
@@ -172,7 +176,29 @@ def entry_of(exchange: Exchange, usage: Usage | None) -> LedgerEntry:
         upstream_ms=_upstream_ms(exchange),
         status=exchange.status or 0,
         streaming=exchange.streaming,
+        moved=tuple(kind for kind, _ in prepared.moved) if prepared is not None and used else (),
+        breakpoints=prepared.breakpoints if prepared is not None and used else (),
+        decisions=tuple(decision_of(r) for r in records),
     )
+
+
+def decision_of(record: BlockRecord) -> dict[str, Any]:
+    """One block's decision, as the ledger keeps it (sizes estimated)."""
+    outcome = record.outcome
+    address = record.address
+    changed = outcome.changed
+    return {
+        "block": f"m{address.message}.b{address.block}.p{address.part}",
+        "tool": record.tool,
+        "kind": outcome.kind,
+        "compressor": outcome.compressor,
+        "decision": outcome.decision.value,
+        "reason": outcome.reason.value,
+        "plan": record.plan,
+        "tokens_before": estimate_tokens(outcome.original),
+        "tokens_after": estimate_tokens(outcome.text if changed else outcome.original),
+        "ccr_id": outcome.ccr_id if changed else None,
+    }
 
 
 def _request_id(headers: Mapping[str, str]) -> str:

@@ -86,7 +86,7 @@ def test_the_rendered_prefix_ignores_cache_control_and_the_dynamic_block() -> No
 
 def test_rows_have_the_specified_keys_and_a_total_per_arm() -> None:
     sessions = [_session(6, "a"), _session(4, "b")]
-    report = run_replay(sessions, ReplayOptions(arms=("none",)))
+    report = run_replay(sessions, ReplayOptions(arms=("none",), client_cache="last2"))
     rows = report.rows()
     assert [list(r)[: len(ROW_KEYS)] for r in rows] == [ROW_KEYS] * 3
     assert [(r["session"], r["arm"]) for r in rows] == [
@@ -240,7 +240,10 @@ def test_an_arm_that_rewrites_history_is_not_prefix_stable(tmp_path: Path) -> No
         "                      'messages': messages, 'error': None}), flush=True)\n"
     )
     options = ReplayOptions(
-        arms=("none", "anchor"), anchor_python=Path(sys.executable), anchor_script=script
+        arms=("none", "anchor"),
+        client_cache="last2",
+        anchor_python=Path(sys.executable),
+        anchor_script=script,
     )
     none, anchor = run_replay([_session()], options).results
     assert none.prefix_stable and not anchor.prefix_stable

@@ -132,3 +132,38 @@ def test_gemini_streams_are_recorded_with_their_usage(up: FakeUpstream, served: 
     assert stats["usage"]["cache_read_tokens"] == 30
     assert stats["recent"][0]["route"] == "/v1beta/models/{model}:streamGenerateContent"
     assert stats["recent"][0]["model"] == "gemini-2.5-flash"
+
+
+def test_cache_alignment_breakpoints_and_block_decisions_are_recorded(
+    up: FakeUpstream, served: Served
+) -> None:
+    """A Claude Code-like request: its date line moves, breakpoints land, decisions are kept."""
+    key = "sk-test-ledger-cache"
+    static = "You are a coding agent. Follow the house rules carefully.\n" * 120
+    body = bodies.anthropic(
+        big_log(),
+        system=[{"type": "text", "text": static + "Today's date is 2026-11-21.\n"}],
+        tools=[
+            {
+                "name": "Bash",
+                "description": "Run a command.",
+                "input_schema": {"type": "object", "properties": {"command": {"type": "string"}}},
+            }
+        ],
+    )
+    up.script(Reply.text("done"))
+    claude = anthropic.Anthropic(api_key=key, base_url=served.url, max_retries=0)
+    claude.messages.create(**body)
+    sent = up.requests[-1].json()
+    system = sent["system"]
+    assert "Today's date" not in system[0]["text"] and system[0]["cache_control"]
+    assert "Current date: 2026-11-21" in system[-1]["text"]
+    # The tools alone are under the model's minimum cacheable length: no breakpoint there.
+    assert "cache_control" not in sent["tools"][0]
+    assert sent["messages"][-1]["content"][-1]["cache_control"] == {"type": "ephemeral"}
+    entry = _stats(served, key, 1)["recent"][0]
+    assert entry["moved"] == ["date"]
+    assert entry["breakpoints"] == ["system", "message:0", "message:2"]
+    (decision,) = entry["decisions"]
+    assert decision["decision"] in {"compressed", "frozen"} and decision["reason"] == "saved"
+    assert decision["tokens_after"] < decision["tokens_before"] and decision["ccr_id"]
