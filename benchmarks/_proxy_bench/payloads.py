@@ -142,12 +142,11 @@ def _outputs(corpus: Path | None, scale: float) -> list[str]:
     return synthetic_outputs(scale) if corpus is None else corpus_outputs(corpus, scale)
 
 
-def _agent_turn(outputs: list[str], nonce: int) -> dict[str, Any]:
+def _agent_turn(outputs: list[str], nonce: int, session: int) -> dict[str, Any]:
     calls = [("bash", "tail -n 2000 /var/log/app.log"), ("http_get", "/v2/customers")]
     calls.append(("grep", "timeout src/"))
-    messages: list[dict[str, Any]] = [
-        {"role": "user", "content": "Why are requests timing out? Look at the logs and code."}
-    ]
+    task = f"Why are requests timing out? Look at the logs and code (session {session})."
+    messages: list[dict[str, Any]] = [{"role": "user", "content": task}]
     for n, ((name, arg), output) in enumerate(zip(calls, outputs, strict=False)):
         tool_id = f"toolu_bench_{n:02d}"
         use = {"type": "tool_use", "id": tool_id, "name": name, "input": {"arg": arg}}
@@ -160,7 +159,14 @@ def _agent_turn(outputs: list[str], nonce: int) -> dict[str, Any]:
 
 
 class LargeRequest:
-    """The ~50k-token agent turn; `body(n)` varies only the closing question."""
+    """The ~50k-token agent turn.
+
+    `body(n)` is a new session every time (its task names it), so every tool
+    output is seen for the first time and compressed from scratch: the worst
+    case. `resent(n)` is one session whose history is sent again with a new
+    closing question, as every later turn of an agent does: frozen history
+    answers it from the memo.
+    """
 
     def __init__(self, corpus: Path | None = None) -> None:
         self.source = "synthetic" if corpus is None else f"corpus {corpus}"
@@ -171,7 +177,10 @@ class LargeRequest:
         self.tokens = tokens_of(self.body(0))
 
     def body(self, nonce: int) -> bytes:
-        return orjson.dumps(_agent_turn(self.outputs, nonce))
+        return orjson.dumps(_agent_turn(self.outputs, nonce, session=nonce))
+
+    def resent(self, nonce: int) -> bytes:
+        return orjson.dumps(_agent_turn(self.outputs, nonce, session=-1))
 
 
 def tokens_of(body: bytes) -> int:

@@ -18,7 +18,8 @@ moved into ONE dynamic block placed right after the static system prompt:
 - gemini: `systemInstruction.parts[].text` is split; the dynamic block is a new
   last part.
 
-Tool definitions get a stable key order (sorted, recursively; list order is
+Volatile lines in tool descriptions move to the same dynamic block, named
+after their tool. Tool definitions get a stable key order (sorted, recursively; list order is
 kept) in every format, but only when some tool's order actually differs. The
 names under a JSON schema's `properties` keep the client's order: that is the
 order in which the model is shown the parameters, which is meaning, not noise.
@@ -88,7 +89,8 @@ def _align_anthropic(body: Mapping[str, Any]) -> Aligned:
     static, moved = _split_blocks(blocks, "text")
     messages, reminder_moved = _align_first_user(body.get("messages"))
     moved += reminder_moved
-    tools = _stable_tools(body.get("tools"))
+    tools, tool_moved = _aligned_tools(body.get("tools"))
+    moved += tool_moved
     if not moved and tools is None:
         return Aligned(body, billing_line=billing)
     out = dict(body)
@@ -230,12 +232,14 @@ def _align_openai_chat(body: Mapping[str, Any]) -> Aligned:
         moved.extend(found)
         if message is not None:
             kept.append(message)
-    tools = _stable_tools(body.get("tools"))
+    tools, tool_moved = _aligned_tools(body.get("tools"))
+    moved += tool_moved
     if not moved and tools is None:
         return Aligned(body)
     out = dict(body)
     if moved:
-        dynamic = {"role": messages[lead - 1]["role"], "content": render_dynamic(moved)}
+        role = messages[lead - 1]["role"] if lead else "system"
+        dynamic = {"role": role, "content": render_dynamic(moved)}
         out["messages"] = [*kept, dynamic, *messages[lead:]]
     if tools is not None:
         out["tools"] = tools
@@ -274,17 +278,18 @@ def _align_openai_responses(body: Mapping[str, Any]) -> Aligned:
     if instructions is not None and not isinstance(instructions, str):
         raise _Unparseable(f"'instructions' is a {type(instructions).__name__}, not a string")
     split = split_volatile(instructions or "")
-    tools = _stable_tools(body.get("tools"))
-    if not split.moved and tools is None:
+    tools, tool_moved = _aligned_tools(body.get("tools"))
+    moved = (*split.moved, *tool_moved)
+    if not moved and tools is None:
         return Aligned(body)
     out = dict(body)
-    if split.moved:
-        static = split.static.rstrip("\n")
-        dynamic = render_dynamic(split.moved)
+    if moved:
+        static = (split.static if split.moved else instructions or "").rstrip("\n")
+        dynamic = render_dynamic(moved)
         out["instructions"] = f"{static}\n\n{dynamic}" if static else dynamic
     if tools is not None:
         out["tools"] = tools
-    return Aligned(out, split.moved, changed=True)
+    return Aligned(out, moved, changed=True)
 
 
 # --- gemini -----------------------------------------------------------------------------------
@@ -295,12 +300,14 @@ def _align_gemini(body: Mapping[str, Any]) -> Aligned:
     instruction = body.get(key)
     parts = _gemini_parts(key, instruction)
     static, moved = _split_blocks(parts, "text")
-    tools = _stable_tools(body.get("tools"))
+    tools, tool_moved = _aligned_tools(body.get("tools"))
+    moved += tool_moved
     if not moved and tools is None:
         return Aligned(body)
     out = dict(body)
-    if moved and isinstance(instruction, Mapping):
-        out[key] = {**instruction, "parts": [*static, {"text": render_dynamic(moved)}]}
+    if moved:
+        base = instruction if isinstance(instruction, Mapping) else {}
+        out[key] = {**base, "parts": [*static, {"text": render_dynamic(moved)}]}
     if tools is not None:
         out["tools"] = tools
     return Aligned(out, tuple(moved), changed=True)
@@ -351,6 +358,46 @@ def _carry_cache_control(dropped: Mapping[str, Any], kept: list[Any]) -> None:
     last = kept[-1]
     if isinstance(last, Mapping) and "cache_control" not in last:
         kept[-1] = {**last, "cache_control": control}
+
+
+def _aligned_tools(tools: Any) -> tuple[list[Any] | None, list[Moved]]:
+    """Tools without volatile description lines, in a stable key order (None: unchanged).
+
+    What moves is named after its tool in the dynamic block, so its meaning is kept.
+    """
+    if not isinstance(tools, list):
+        return None, []
+    moved: list[Moved] = []
+    described = [_described(tool, moved) for tool in tools]
+    stable = _stable_tools(described)
+    if stable is not None:
+        return stable, moved
+    return (described if moved else None), moved
+
+
+def _described(tool: Any, moved: list[Moved]) -> Any:
+    """One tool (or Gemini declaration group) with volatile description lines taken out."""
+    if not isinstance(tool, Mapping):
+        return tool
+    declarations = tool.get("functionDeclarations", tool.get("function_declarations"))
+    if isinstance(declarations, list):
+        key = "functionDeclarations" if "functionDeclarations" in tool else "function_declarations"
+        new = [_described(d, moved) for d in declarations]
+        changed = any(a is not b for a, b in zip(new, declarations, strict=True))
+        return {**tool, key: new} if changed else tool
+    function = tool.get("function")
+    if isinstance(function, Mapping):
+        inner = _described(function, moved)
+        return tool if inner is function else {**tool, "function": inner}
+    description = tool.get("description")
+    if not isinstance(description, str):
+        return tool
+    split = split_volatile(description)
+    if not split.moved:
+        return tool
+    name = tool.get("name", "?")
+    moved.extend(Moved(m.kind, f"(tool {name}) {m.text}") for m in split.moved)
+    return {**tool, "description": split.static}
 
 
 def _stable_tools(tools: Any) -> list[Any] | None:

@@ -15,7 +15,7 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 
-from headroom.proxy.errors import stream_error
+from headroom.proxy.errors import BAD_GATEWAY, error_body, stream_error
 from headroom.proxy.headers import RawHeaders
 from headroom.proxy.hooks import End, Exchange
 
@@ -75,11 +75,20 @@ async def relay_body(response: httpx.Response, exchange: Exchange) -> AsyncItera
     the client's connection is cut and a torn JSON body never looks complete.
     """
     if not is_sse(response):
+        array = _ArrayScan() if "streamGenerateContent" in exchange.path else None
         try:
             async for chunk in response.aiter_bytes():
+                if array is not None:
+                    array.feed(chunk)
                 yield chunk
         except (httpx.TransportError, httpx.DecodingError) as exc:
-            raise UpstreamBroken(_describe(exc)) from exc
+            if array is None or not array.between_items:
+                raise UpstreamBroken(_describe(exc)) from exc
+            # Gemini's streamed JSON array: close it with an error item, as Gemini does.
+            exchange.end = End.UPSTREAM_BROKEN
+            message = f"headroom: the upstream stream broke off: {_describe(exc)}"
+            error = error_body(exchange.route.provider, BAD_GATEWAY, message)
+            yield (b",\r\n" if array.items else b"") + error + b"]"
         return
     pending = b""
     try:
@@ -96,6 +105,45 @@ async def relay_body(response: httpx.Response, exchange: Exchange) -> AsyncItera
         return
     if pending:
         yield pending
+
+
+class _ArrayScan:
+    """Follows a streamed top-level JSON array: is it open, and between two items?
+
+    Only the structure is tracked (depth, strings, escapes), byte by byte, so a
+    chunk boundary anywhere (inside a string, an escape) is handled.
+    """
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.in_string = False
+        self.escaped = False
+        self.items = 0
+        self.opened = False
+
+    @property
+    def between_items(self) -> bool:
+        """Open and not inside an item: an error item can close the array cleanly."""
+        return self.opened and self.depth == 1 and not self.in_string
+
+    def feed(self, chunk: bytes) -> None:
+        for byte in chunk:
+            if self.in_string:
+                if self.escaped:
+                    self.escaped = False
+                elif byte == 0x5C:  # backslash
+                    self.escaped = True
+                elif byte == 0x22:  # quote
+                    self.in_string = False
+            elif byte == 0x22:
+                self.in_string = True
+            elif byte in (0x5B, 0x7B):  # [ {
+                self.depth += 1
+                self.opened = True
+            elif byte in (0x5D, 0x7D):  # ] }
+                self.depth -= 1
+                if self.depth == 1:
+                    self.items += 1
 
 
 def _last_event_end(data: bytes) -> int:

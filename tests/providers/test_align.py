@@ -658,3 +658,76 @@ def test_schema_parameters_keep_the_clients_order_while_other_keys_are_sorted() 
     assert list(out["input_schema"]["properties"]) == ["query", "limit"]
     assert list(out["input_schema"]["properties"]["query"]) == ["description", "type"]
     assert align("anthropic", aligned.body).changed is False
+
+
+def _dated_tool_description(day: str) -> str:
+    return (
+        f"Search the web for current information.\nToday's date is {day}.\n"
+        "Use it for recent events."
+    )
+
+
+@pytest.mark.parametrize("day", ["2026-11-21", "2026-11-22"])
+def test_volatile_lines_in_tool_descriptions_move_to_the_dynamic_block(day: str) -> None:
+    tools = [
+        {"name": "web_search", "description": _dated_tool_description(day), "input_schema": {}},
+        {"name": "Bash", "description": "Run a command.", "input_schema": {}},
+    ]
+    aligned = align("anthropic", {"model": "m", "messages": [], "tools": tools})
+    assert [m.kind for m in aligned.moved] == ["date"]
+    assert aligned.moved[0].text == f"(tool web_search) Today's date is {day}."
+    search = aligned.body["tools"][0]
+    assert (
+        search["description"]
+        == "Search the web for current information.\nUse it for recent events."
+    )
+    assert aligned.body["tools"][1] == tools[1]
+    assert aligned.body["system"][-1]["text"].startswith(DYNAMIC_HEADER)
+    assert f"(tool web_search) Today's date is {day}." in aligned.body["system"][-1]["text"]
+    assert tools[0]["description"] == _dated_tool_description(day)  # the input is not mutated
+
+
+def test_tool_descriptions_align_in_every_wire_format() -> None:
+    chat = {
+        "model": "m",
+        "messages": [{"role": "user", "content": "hi"}],
+        "tools": [
+            {
+                "type": "function",
+                "function": {"name": "news", "description": _dated_tool_description("2026-11-21")},
+            }
+        ],
+    }
+    out = align("openai-chat", chat)
+    assert out.body["tools"][0]["function"]["description"].count("\n") == 1
+    assert (
+        out.body["messages"][0]["role"] == "system"
+        and out.body["messages"][1] == chat["messages"][0]
+    )
+    responses = {
+        "model": "m",
+        "input": "hi",
+        "instructions": "Be brief.",
+        "tools": [
+            {
+                "type": "function",
+                "name": "news",
+                "description": _dated_tool_description("2026-11-21"),
+            }
+        ],
+    }
+    out = align("openai-responses", responses)
+    assert out.body["instructions"].startswith("Be brief.\n\n" + DYNAMIC_HEADER)
+    gemini = {
+        "contents": [],
+        "tools": [
+            {
+                "functionDeclarations": [
+                    {"name": "news", "description": _dated_tool_description("2026-11-21")}
+                ]
+            }
+        ],
+    }
+    out = align("gemini", gemini)
+    assert "Today's date" not in out.body["tools"][0]["functionDeclarations"][0]["description"]
+    assert out.body["systemInstruction"]["parts"][-1]["text"].startswith(DYNAMIC_HEADER)

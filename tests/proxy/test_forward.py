@@ -135,3 +135,19 @@ def test_the_openai_sdk_streams_through_the_proxy_and_sees_a_break_as_an_error(
     with pytest.raises(openai.APIError):
         for _ in client.chat.completions.create(model="gpt-4.1", messages=messages, stream=True):
             pass
+
+
+def test_a_gemini_json_array_stream_broken_mid_way_ends_with_an_error_item(
+    up: FakeUpstream, proxy: StartProxy
+) -> None:
+    """Without `alt=sse` Gemini streams one JSON array; a break closes it with an error."""
+    up.script(Reply.disconnect(Reply.text(LONG_TEXT), after_events=3))
+    body = orjson.dumps(bodies.gemini("x"))
+    response = httpx.post(
+        proxy() + bodies.GEMINI_STREAM_PATH, content=body, headers={"x-goog-api-key": "k"}
+    )
+    items = orjson.loads(response.content)  # a whole, valid JSON array
+    assert len(items) == 4
+    assert all("candidates" in item for item in items[:3])
+    assert items[-1]["error"]["status"] == "UNAVAILABLE"
+    assert "broke off" in items[-1]["error"]["message"]
