@@ -119,7 +119,7 @@ def prepare_request(
         if prepared.result.changed:
             prepared.body = adapter.render(prepared.result.conversation)
     if settings.cache_breakpoints:
-        key = session or prepared.session
+        key = session or prepared.session or derive_session_key(conversation)
         prepared.body, prepared.breakpoints = _breakpoints(
             runtime, adapter.name, prepared.body, conversation, static_system, key
         )
