@@ -261,6 +261,8 @@ def _read_file(path: Path) -> bytes:
 
 app.command("bench")(bench_command)
 
+# --- agents and integrations (issue 7): each module registers its own commands ---
+
 
 def main() -> None:
     app()
