@@ -7,7 +7,13 @@ STAMP := $(VENV)/.installed-stamp
 # Offline tokenizer files for tests and benchmarks, when the shared folder is beside the repo.
 TIKTOKEN_ENV := $(if $(wildcard $(SHARED)/tiktoken),TIKTOKEN_CACHE_DIR=$(abspath $(SHARED)/tiktoken),)
 
-.PHONY: run test lint bench format clean
+# The agent CLIs the end-to-end tests drive (issue 7), from the npm registry, pinned.
+E2E := .e2e
+E2E_STAMP := $(E2E)/.installed-stamp
+CLAUDE_CODE_VERSION ?= 2.1.329
+CODEX_VERSION ?= 0.169.0
+
+.PHONY: run test lint bench format clean e2e-tools
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +24,17 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(TIKTOKEN_ENV) $(BIN)/headroom proxy
 
-test: $(STAMP)
+$(E2E_STAMP):
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --prefix $(E2E) --no-audit --no-fund --loglevel=error \
+	    @anthropic-ai/claude-code@$(CLAUDE_CODE_VERSION) @openai/codex@$(CODEX_VERSION) \
+	  && touch $@ \
+	  || echo "make: npm install failed; the agent CLI end-to-end tests will skip (fail under CI=true)"; \
+	else echo "make: npm not found; the agent CLI end-to-end tests will skip (fail under CI=true)"; fi
+
+e2e-tools: $(E2E_STAMP)
+
+test: $(STAMP) $(E2E_STAMP)
 	$(TIKTOKEN_ENV) $(BIN)/pytest
 
 lint: $(STAMP)
@@ -34,4 +50,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix headroom tests
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(E2E) .mypy_cache .pytest_cache .ruff_cache
