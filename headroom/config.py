@@ -266,6 +266,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Change an already-sent block only when the cache is cold or it pays in dollars.",
     ),
     Setting(
+        "holdout",
+        "HEADROOM_HOLDOUT",
+        float,
+        0.0,
+        "Share of sessions left uncompressed, so savings are measured against them (0.1 = 10%).",
+    ),
+    Setting(
+        "meter_only",
+        "HEADROOM_METER_ONLY",
+        bool,
+        False,
+        "Compute everything, change nothing, and record what would have been saved.",
+    ),
+    Setting(
         "retrieve_rounds",
         "HEADROOM_RETRIEVE_ROUNDS",
         int,
@@ -307,6 +321,8 @@ class Settings:
     cache_ttl: str
     cache_min_tokens: Pairs
     cache_planner: bool
+    holdout: float
+    meter_only: bool
 
     @property
     def home_path(self) -> Path:
@@ -391,6 +407,8 @@ def _check_policy(setting: Setting, pairs: Pairs) -> Pairs:
 def _check_choice(setting: Setting, value: Any) -> Any:
     if setting.name == "cache_ttl" and value not in CACHE_TTLS:
         raise ValueError(f"unknown TTL {value!r}; use {', '.join(sorted(CACHE_TTLS))}")
+    if setting.name == "holdout" and not 0.0 <= value <= 0.5:
+        raise ValueError(f"a share between 0 and 0.5 is expected, got {value!r}")
     return value
 
 

@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from headroom.accounting import COMPRESSED, HOLDOUT, METER_ONLY, arm_of
 from headroom.cache.planner import CachePlan
 from headroom.cache.session import SessionState, derive_session_key
 from headroom.cache.volatile import DYNAMIC_HEADER
@@ -55,6 +56,9 @@ class Prepared:
     #: Where breakpoints were placed ("tools", "system", "message:3", "prompt_cache_key").
     breakpoints: tuple[str, ...] = ()
     session: str | None = None
+    #: `compressed`, `holdout` (left alone to measure against) or `meter-only`
+    #: (computed, not applied: `body` is the original, `result` what would have been).
+    arm: str = COMPRESSED
     state: SessionState = field(default_factory=SessionState)
     now: float = 0.0
     _runtime: Runtime | None = field(default=None, repr=False)
@@ -74,7 +78,7 @@ class Prepared:
         if self._committed or runtime is None:
             return
         self._committed = True
-        if self.result is not None and self.result.frozen:
+        if self.result is not None and self.result.frozen and self.arm == COMPRESSED:
             runtime.frozen.commit(self.result.frozen)
         if self.session is not None and self.conversation is not None:
             runtime.sessions.sent(
@@ -109,20 +113,26 @@ def prepare_request(
         conversation = adapter.parse(aligned_body)
     except ValueError:  # adapters reject shapes they do not know this way
         return Prepared(body, body, now=now, _runtime=runtime)
+    key = session or derive_session_key(conversation)
+    if arm_of(key, settings.holdout) == HOLDOUT:
+        return Prepared(body, body, conversation, session=key, arm=HOLDOUT, now=now)
     prepared = Prepared(aligned_body, body, conversation, moved=moved, now=now, _runtime=runtime)
+    if settings.meter_only:
+        prepared.arm = METER_ONLY
     if _has_tool_results(conversation):
-        prepared.session = session or derive_session_key(conversation)
-        prepared.state = runtime.sessions.get(prepared.session)
+        prepared.session = key
+        prepared.state = runtime.sessions.get(key)
         plan = CachePlan(prepared.state, now, _ttl(runtime)) if settings.cache_planner else None
         pipeline = runtime.pipeline(plan=plan, frozen_only=frozen_only)
         prepared.result = pipeline.run(conversation)
         if prepared.result.changed:
             prepared.body = adapter.render(prepared.result.conversation)
     if settings.cache_breakpoints:
-        key = session or prepared.session or derive_session_key(conversation)
         prepared.body, prepared.breakpoints = _breakpoints(
             runtime, adapter.name, prepared.body, conversation, static_system, key
         )
+    if prepared.arm == METER_ONLY:
+        prepared.body = body  # measured, not applied
     return prepared
 
 

@@ -1,1 +1,4 @@
-"""Edges that connect Headroom to agents and frameworks: wrap, Claude Code hooks, SDK and framework adapters."""
+"""Edges connecting Headroom to agents and frameworks.
+
+wrap, Claude Code hooks, and the SDK and framework adapters.
+"""

@@ -154,6 +154,7 @@ async def _outgoing(state: ProxyState, exchange: Exchange, raw: bytes, request: 
         outcome = Outcome.TOO_LARGE if len(raw) > limit else Outcome.UNREADABLE
         exchange.compression = Compression(outcome)
         return raw
+    exchange.body_bytes = len(data)
     body = await decode_json(data)
     if body is None:
         exchange.compression = Compression(Outcome.NOT_JSON)

@@ -68,6 +68,8 @@ class Exchange:
     started: float = field(default_factory=time.perf_counter)
     started_at: float = field(default_factory=time.time)
     compression: Compression | None = None
+    #: Size of the request body as the client sent it (decoded), in bytes.
+    body_bytes: int = 0
     #: The body as forwarded upstream, parsed (None when it is not a JSON
     #: object, or was passed through unparsed) and as bytes.
     body: JSONObject | None = None

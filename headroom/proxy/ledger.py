@@ -34,6 +34,7 @@ from typing import Any
 
 import orjson
 
+from headroom.accounting import measured_savings
 from headroom.providers.usage import Usage
 from headroom.store import Store
 
@@ -88,6 +89,14 @@ class LedgerEntry:
     breakpoints: tuple[str, ...] = ()
     #: One record per block the pipeline looked at: what was decided and why.
     decisions: tuple[Mapping[str, Any], ...] = ()
+    #: `compressed`, `holdout` or `meter-only` (see `headroom.accounting`).
+    arm: str = "compressed"
+    #: The request as the client sent it, in estimated tokens.
+    body_tokens: int = 0
+    #: What the request cost (the provider's usage, priced), and what it would
+    #: have cost without Headroom (estimated); None without a usage receipt.
+    dollars: float | None = None
+    dollars_without: float | None = None
 
     @property
     def tokens_saved(self) -> int:
@@ -181,7 +190,34 @@ def _amounts(entry: LedgerEntry) -> dict[str, int]:
     }
     for name, count in entry.compressors.items():
         amounts[f"compressor.{name}"] = count
+    day = time.strftime("%Y-%m-%d", time.gmtime(entry.time))
+    money = {
+        "dollars_u": _micro(entry.dollars),
+        "dollars_without_u": _micro(entry.dollars_without),
+    }
+    amounts.update(money)
+    amounts[f"arm.{entry.arm}.requests"] = 1
+    amounts[f"arm.{entry.arm}.body_tokens"] = entry.body_tokens
+    amounts[f"arm.{entry.arm}.dollars_u"] = money["dollars_u"]
+    amounts[f"day.{day}.requests"] = 1
+    amounts[f"day.{day}.tokens_saved"] = entry.tokens_saved
+    for name, value in money.items():
+        amounts[f"day.{day}.{name}"] = value
+    for decision in entry.decisions:
+        saved = int(decision.get("tokens_before", 0)) - int(decision.get("tokens_after", 0))
+        if saved > 0 and decision.get("decision") in {"compressed", "frozen"}:
+            for group in ("compressor", "tool"):
+                name = str(decision.get(group) or "-")[:_NAME_CAP]
+                key = f"saved_by_{group}.{name}"
+                amounts[key] = amounts.get(key, 0) + saved
+    if entry.tokens_saved:
+        amounts[f"saved_by_model.{entry.model[:_NAME_CAP]}"] = entry.tokens_saved
     return {k: v for k, v in amounts.items() if v}
+
+
+def _micro(dollars: float | None) -> int:
+    """Dollars as whole micro-dollars (store counters are integers)."""
+    return round(dollars * 1_000_000) if dollars else 0
 
 
 class Ledger:
@@ -219,7 +255,11 @@ class Ledger:
         summary = _summarize(totals)
         summary["recorded"] = counters.get(SEQ, 0)
         summary["tenant"] = tenant
-        summary["recent"] = [e.to_json() for e in self.recent(tenant, last=last)]
+        recent = self.recent(tenant, last=max(last, MEASURE_WINDOW))
+        summary["measured"] = measured_savings(
+            (e.arm, e.dollars, e.body_tokens) for e in recent if e.dollars is not None
+        ).as_dict()
+        summary["recent"] = [e.to_json() for e in recent[:last]]
         if tenant is None:
             summary["tenants"] = _tenant_requests(counters)
         return summary
@@ -255,7 +295,30 @@ def _summarize(totals: Mapping[str, int]) -> dict[str, Any]:
     requests = totals.get("requests", 0)
     before = totals.get("tokens_before", 0)
     saved = totals.get("tokens_saved", 0)
+    usage = Usage(**{k: totals.get(f"usage.{k}", 0) for k in Usage().as_dict()})
+    prompt = usage.prompt_tokens
+    days = _days(totals)
+    today = time.strftime("%Y-%m-%d", time.gmtime())
     return {
+        "dollars": _dollars(totals.get("dollars_u", 0), totals.get("dollars_without_u", 0)),
+        "today": {"day": today, **days.get(today, _day({}))},
+        "timeline": [{"day": day, **values} for day, values in sorted(days.items())],
+        "cache": {
+            "read_tokens": usage.cache_read_tokens,
+            "write_tokens": usage.cache_write_tokens,
+            "hit_rate": round(usage.cache_read_tokens / prompt, 4) if prompt else 0.0,
+        },
+        "saved_by": {
+            group: _group(totals, f"saved_by_{group}") for group in ("compressor", "tool", "model")
+        },
+        "arms": {
+            arm: {
+                "requests": totals.get(f"arm.{arm}.requests", 0),
+                "body_tokens": totals.get(f"arm.{arm}.body_tokens", 0),
+                "dollars": round(totals.get(f"arm.{arm}.dollars_u", 0) / 1e6, 6),
+            }
+            for arm in ("compressed", "holdout", "meter-only")
+        },
         "requests": requests,
         "streaming": totals.get("streaming", 0),
         "tokens_before": before,
@@ -272,6 +335,38 @@ def _summarize(totals: Mapping[str, int]) -> dict[str, Any]:
         "providers": _group(totals, "provider"),
         "statuses": _group(totals, "status"),
     }
+
+
+#: Recent entries the holdout measurement looks at.
+MEASURE_WINDOW = 500
+
+
+def _dollars(spent_u: int, without_u: int) -> dict[str, Any]:
+    """Dollars spent and saved; the saving is an estimate (see `headroom.accounting`)."""
+    return {
+        "spent": round(spent_u / 1e6, 6),
+        "without_headroom": round(without_u / 1e6, 6),
+        "saved": round((without_u - spent_u) / 1e6, 6),
+        "label": "estimated",
+    }
+
+
+def _day(values: Mapping[str, int]) -> dict[str, Any]:
+    return {
+        "requests": values.get("requests", 0),
+        "tokens_saved": values.get("tokens_saved", 0),
+        **_dollars(values.get("dollars_u", 0), values.get("dollars_without_u", 0)),
+    }
+
+
+def _days(totals: Mapping[str, int]) -> dict[str, dict[str, Any]]:
+    """Per-day counters (`day.YYYY-MM-DD.*`), by day."""
+    grouped: dict[str, dict[str, int]] = {}
+    for name, value in totals.items():
+        if name.startswith("day."):
+            day, _, metric = name[4:].partition(".")
+            grouped.setdefault(day, {})[metric] = value
+    return {day: _day(values) for day, values in grouped.items()}
 
 
 def _tenant_requests(counters: Mapping[str, int]) -> dict[str, int]:

@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl
 
 import orjson
 
+from headroom.accounting import COMPRESSED, METER_ONLY, Costs, costs
 from headroom.guard import guarded
 from headroom.pipeline import BlockRecord
 from headroom.providers.usage import PROVIDERS, Usage, UsageStream, from_response
@@ -79,7 +80,8 @@ class LedgerHook(ProxyHooks):
         tally = self._tallies.pop(id(exchange), None)
         if exchange.route.kind is not Kind.MODEL:
             return
-        entry = entry_of(exchange, tally.usage() if tally is not None else None)
+        usage = tally.usage() if tally is not None else None
+        entry = entry_of(exchange, usage, raise_errors=self.raise_errors)
         self.metrics.observe(entry)
         self.ledger.record(entry)
 
@@ -141,14 +143,18 @@ async def _follow(chunks: AsyncIterator[bytes], tally: _Tally) -> AsyncIterator[
             await aclose()
 
 
-def entry_of(exchange: Exchange, usage: Usage | None) -> LedgerEntry:
+def entry_of(exchange: Exchange, usage: Usage | None, *, raise_errors: bool = False) -> LedgerEntry:
     """The ledger entry of one finished request."""
     compression = exchange.compression
     result = compression.result if compression is not None else None
     records = result.records if result is not None else ()
-    # Records of a result that was not forwarded (over budget, failed) saved nothing.
-    used = result is not None and compression is not None and compression.changed
-    changed = result.changed if result is not None and used else ()
+    prepared = compression.prepared if compression is not None else None
+    arm = prepared.arm if prepared is not None else COMPRESSED
+    # Records of a result that was not forwarded (over budget, failed) saved
+    # nothing; in meter-only mode they are what would have been saved.
+    used = compression is not None and compression.changed
+    counted = result is not None and (used or arm == METER_ONLY)
+    changed = result.changed if result is not None and counted else ()
     # Estimated, as the ledger promises: exact counts of large originals would
     # hold the interpreter while the next request is being compressed.
     before = sum(estimate_tokens(r.outcome.original) for r in records)
@@ -156,10 +162,12 @@ def entry_of(exchange: Exchange, usage: Usage | None) -> LedgerEntry:
         estimate_tokens(r.outcome.original) - estimate_tokens(r.outcome.text) for r in changed
     )
     original = compression.original if compression is not None else None
-    prepared = compression.prepared if compression is not None else None
     session = session_of(exchange.headers, original or exchange.body)
+    provider = exchange.route.provider.value
+    body_tokens = exchange.body_bytes // BYTES_PER_TOKEN
+    money = _costs(usage, exchange.model, provider, body_tokens, saved, arm, raise_errors)
     return LedgerEntry(
-        provider=exchange.route.provider.value,
+        provider=provider,
         model=exchange.model,
         tenant=exchange_tenant(exchange),
         time=exchange.started_at,
@@ -179,7 +187,38 @@ def entry_of(exchange: Exchange, usage: Usage | None) -> LedgerEntry:
         moved=tuple(kind for kind, _ in prepared.moved) if prepared is not None and used else (),
         breakpoints=prepared.breakpoints if prepared is not None and used else (),
         decisions=tuple(decision_of(r) for r in records),
+        arm=arm,
+        body_tokens=body_tokens,
+        dollars=None if money is None else money.dollars,
+        dollars_without=None if money is None else money.dollars_without,
     )
+
+
+#: Bytes of a JSON request body per token, for the estimate of its size.
+BYTES_PER_TOKEN = 4
+
+
+def _costs(
+    usage: Usage | None,
+    model: str,
+    provider: str,
+    body_tokens: int,
+    saved: int,
+    arm: str,
+    raise_errors: bool,
+) -> Costs | None:
+    if usage is None:
+        return None
+    work = functools.partial(
+        costs,
+        usage,
+        model,
+        provider=provider,
+        body_tokens=body_tokens,
+        tokens_saved=saved,
+        applied=arm != METER_ONLY,
+    )
+    return guarded("ledger:costs", work, None, raise_errors=raise_errors)
 
 
 def decision_of(record: BlockRecord) -> dict[str, Any]:

@@ -41,6 +41,7 @@ import anyio.to_thread
 import httpx
 import orjson
 
+from headroom.accounting import COMPRESSED
 from headroom.guard import guarded
 from headroom.proxy.errors import stream_error
 from headroom.proxy.forward import UpstreamBroken, UpstreamUnreachable, relay_body
@@ -112,6 +113,10 @@ class RetrieveHook(ProxyHooks):
         wire = exchange.route.wire
         if self.rounds <= 0 or exchange.route.kind is Kind.PASSTHROUGH:
             return None
+        compression = exchange.compression
+        prepared = compression.prepared if compression is not None else None
+        if prepared is not None and prepared.arm != COMPRESSED:
+            return None  # holdout and meter-only requests go exactly as the client sent them
         return wire if wire is not None and supports(wire) else None
 
 
