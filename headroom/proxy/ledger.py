@@ -97,6 +97,8 @@ class LedgerEntry:
     #: have cost without Headroom (estimated); None without a usage receipt.
     dollars: float | None = None
     dollars_without: float | None = None
+    #: The ledger's sequence number (set when read back; `GET /v1/requests/{id}`).
+    id: int = field(default=0, compare=False)
 
     @property
     def tokens_saved(self) -> int:
@@ -271,18 +273,22 @@ class Ledger:
         for seq in range(newest, max(0, newest - self.slots), -1):
             if len(found) >= last:
                 break
-            entry = self._entry(seq)
+            entry = self.entry(seq)
             if entry is not None and (tenant is None or entry.tenant == tenant):
                 found.append(entry)
         return found
 
-    def _entry(self, seq: int) -> LedgerEntry | None:
+    def entry(self, seq: int) -> LedgerEntry | None:
+        """The entry recorded as number `seq`, while it is still in the ring."""
+        if seq <= 0:
+            return None
         item = self.store.get(f"{ENTRY}{seq % self.slots}")
         if item is None:
             return None
         data = orjson.loads(item.value)
         if data.pop("seq", None) != seq:  # the slot was reused (or not yet written)
             return None
+        data["id"] = seq
         return LedgerEntry.from_json(data)
 
 

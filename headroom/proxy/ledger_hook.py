@@ -237,7 +237,14 @@ def decision_of(record: BlockRecord) -> dict[str, Any]:
         "tokens_before": estimate_tokens(outcome.original),
         "tokens_after": estimate_tokens(outcome.text if changed else outcome.original),
         "ccr_id": outcome.ccr_id if changed else None,
+        # What the model saw instead of the original (the original is in the
+        # store under ccr_id), for the side-by-side view; capped.
+        "text": outcome.text[:DECISION_TEXT_CAP] if changed else None,
     }
+
+
+#: The most characters of a compressed block kept in a decision record.
+DECISION_TEXT_CAP = 16_384
 
 
 def _request_id(headers: Mapping[str, str]) -> str:

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from headroom.ccr import CCR
 from headroom.proxy.ledger import Ledger
 from headroom.proxy.metrics import Metrics
 
@@ -106,9 +107,49 @@ async def metrics_endpoint(request: Request) -> Response:
     return Response(body, media_type=content_type)
 
 
+async def request_endpoint(request: Request) -> Response:
+    """One request's ledger entry with its decision log: `GET /v1/requests/{id}`.
+
+    With `?originals=1`, each changed block also carries its original from the
+    store (`original`: null when it has expired), for a side-by-side view.
+    """
+    refused = _refuse_remote(request)
+    if refused is not None:
+        return refused
+    raw = request.path_params["id"]
+    if not raw.isdigit():
+        return _not_found(f"request ids are whole numbers, got {raw!r}")
+    state = request.app.state
+    await _flushed(state)
+    originals = request.query_params.get("originals") in {"1", "true", "yes"}
+    payload = await run_in_threadpool(_request_payload, state.ledger, int(raw), originals)
+    if payload is None:
+        return _not_found(f"no request {raw} in the ledger (it keeps the most recent ones)")
+    return JSONResponse(payload)
+
+
+def _request_payload(ledger: Ledger, seq: int, originals: bool) -> dict[str, Any] | None:
+    entry = ledger.entry(seq)
+    if entry is None:
+        return None
+    payload = entry.to_json()
+    if originals:
+        ccr = CCR(ledger.store)
+        for decision in payload["decisions"]:
+            ccr_id = decision.get("ccr_id")
+            original = ccr.get(ccr_id) if ccr_id else None
+            decision["original"] = original.text if original is not None else None
+    return payload
+
+
+def _not_found(message: str) -> Response:
+    return JSONResponse({"error": {"type": "not_found", "message": message}}, status_code=404)
+
+
 def routes() -> list[BaseRoute]:
-    """The two routes, for the app factory to include."""
+    """The admin routes, for the app factory to include."""
     return [
         Route("/stats", stats_endpoint, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
+        Route("/v1/requests/{id}", request_endpoint, methods=["GET"]),
     ]

@@ -167,3 +167,25 @@ def test_cache_alignment_breakpoints_and_block_decisions_are_recorded(
     (decision,) = entry["decisions"]
     assert decision["decision"] in {"compressed", "frozen"} and decision["reason"] == "saved"
     assert decision["tokens_after"] < decision["tokens_before"] and decision["ccr_id"]
+
+
+def test_a_requests_decision_log_opens_by_id_with_its_originals(
+    up: FakeUpstream, served: Served
+) -> None:
+    key = "sk-test-ledger-request"
+    log = big_log()
+    up.script(Reply.text("done"))
+    anthropic.Anthropic(api_key=key, base_url=served.url, max_retries=0).messages.create(
+        **bodies.anthropic(log)
+    )
+    entry = _stats(served, key, 1)["recent"][0]
+    assert entry["id"] > 0
+    url = f"{served.url}/v1/requests/{entry['id']}"
+    plain = httpx.get(url).json()
+    assert plain["id"] == entry["id"] and plain["decisions"] == entry["decisions"]
+    (decision,) = httpx.get(url, params={"originals": "1"}).json()["decisions"]
+    assert decision["original"] == log
+    assert decision["text"] and len(decision["text"]) < len(log)
+    assert httpx.get(f"{served.url}/v1/requests/999999").status_code == 404
+    assert httpx.get(f"{served.url}/v1/requests/abc").status_code == 404
+    assert not any(r.path.startswith("/v1/requests") for r in up.requests)  # never forwarded
