@@ -13,7 +13,7 @@ E2E_STAMP := $(E2E)/.installed-stamp
 CLAUDE_CODE_VERSION ?= 2.1.329
 CODEX_VERSION ?= 0.169.0
 
-.PHONY: run test lint bench format clean e2e-tools
+.PHONY: run test lint bench format clean e2e-tools browser-tools
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,15 @@ $(E2E_STAMP):
 
 e2e-tools: $(E2E_STAMP)
 
-test: $(STAMP) $(E2E_STAMP)
+# Debian's chromium, which the dashboard's browser test drives through Playwright
+# (Playwright never downloads a browser of its own here).
+# A fresh image may have no package lists yet, hence the second try after an update.
+browser-tools:
+	@command -v chromium >/dev/null 2>&1 || (apt-get install -y chromium || sudo -n apt-get install -y chromium \
+	  || (apt-get update -q && apt-get install -y chromium)) \
+	  || echo "make: could not install chromium (apt-get install -y chromium); the dashboard browser test will skip (fail under CI=true)"
+
+test: $(STAMP) $(E2E_STAMP) browser-tools
 	$(TIKTOKEN_ENV) $(BIN)/pytest
 
 lint: $(STAMP)

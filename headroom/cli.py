@@ -99,22 +99,6 @@ def retrieve(
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
-@app.command()
-def stats(
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
-    """Show store counters and what Headroom has learned from retrievals."""
-    from headroom.runtime import get_runtime
-    from headroom.stats_view import learned_rows, print_stats
-
-    runtime = get_runtime()
-    if as_json:
-        payload = {"counters": runtime.store.counters("ccr."), "learned": learned_rows(runtime)}
-        typer.echo(orjson.dumps(payload).decode())
-        return
-    print_stats(runtime, Console(width=max(Console().width, 120)))
-
-
 @app.command("config")
 def show_config(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
@@ -261,7 +245,15 @@ def _read_file(path: Path) -> bytes:
 
 app.command("bench")(bench_command)
 
-# --- agents and integrations (issue 7): each module registers its own commands ---
+# Commands that live with their subsystem register themselves (issues 7 and 8).
+from headroom.doctor import register as register_doctor  # noqa: E402
+from headroom.integrations.hooks import register as register_hooks  # noqa: E402
+from headroom.integrations.wrap.cli import register as register_wrap  # noqa: E402
+from headroom.mcp.cli import register as register_mcp  # noqa: E402
+from headroom.stats_view import register as register_stats  # noqa: E402
+
+for _register in (register_stats, register_wrap, register_mcp, register_hooks, register_doctor):
+    _register(app)
 
 
 def main() -> None:

@@ -286,6 +286,13 @@ SETTINGS: tuple[Setting, ...] = (
         3,
         "How many headroom_retrieve calls the proxy answers itself per request.",
     ),
+    Setting(
+        "wrap_wait_s",
+        "HEADROOM_WRAP_WAIT",
+        float,
+        5.0,
+        "Seconds `headroom wrap` waits for the proxy to be healthy before going without it.",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -323,6 +330,7 @@ class Settings:
     cache_planner: bool
     holdout: float
     meter_only: bool
+    wrap_wait_s: float
 
     @property
     def home_path(self) -> Path:
@@ -415,6 +423,15 @@ def _check_choice(setting: Setting, value: Any) -> Any:
 def child_environment(*, drop: tuple[str, ...] = ()) -> dict[str, str]:
     """This process's environment for a child process, without the names in `drop`."""
     return {k: v for k, v in os.environ.items() if k not in drop}
+
+
+def otel_environment() -> dict[str, str]:
+    """The standard OpenTelemetry variables (`OTEL_*`) set now, for `headroom.telemetry`.
+
+    They are OpenTelemetry's own settings, not Headroom's, so they keep their
+    standard names instead of a `HEADROOM_*` entry in the table.
+    """
+    return {k: v for k, v in os.environ.items() if k.startswith("OTEL_")}
 
 
 def min_cacheable_tokens(model: str | None, table: Pairs) -> int:

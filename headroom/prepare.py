@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from headroom import telemetry
 from headroom.accounting import COMPRESSED, HOLDOUT, METER_ONLY, arm_of
 from headroom.cache.planner import CachePlan
 from headroom.cache.session import SessionState, derive_session_key
@@ -36,6 +37,7 @@ from headroom.guard import guarded
 from headroom.pipeline import PipelineResult
 from headroom.providers.registry import adapter_for
 from headroom.runtime import Runtime
+from headroom.tokens import estimate_tokens
 from headroom.types import Conversation, JSONObject, ToolResultBlock
 
 __all__ = ["Prepared", "prepare_request"]
@@ -104,11 +106,30 @@ def prepare_request(
     a key is derived from the conversation's first user message. `now` is the
     request's time (the replay passes recorded times). With `frozen_only`,
     nothing new is compressed (the proxy's fallback when the time budget ran out).
+    Each stage is a span when tracing is on (`headroom.telemetry`).
     """
+    with telemetry.span("headroom.prepare", {"headroom.wire": wire}) as span:
+        prepared = _prepare(runtime, wire, body, session=session, now=now, frozen_only=frozen_only)
+        span.set_attribute("headroom.arm", prepared.arm)
+        span.set_attribute("headroom.changed", prepared.changed)
+        return prepared
+
+
+def _prepare(
+    runtime: Runtime,
+    wire: str,
+    body: JSONObject,
+    *,
+    session: str | None,
+    now: float | None,
+    frozen_only: bool,
+) -> Prepared:
     settings = runtime.settings
     now = time.time() if now is None else now
     adapter = adapter_for(wire)
-    aligned_body, moved, static_system = _align(runtime, adapter.name, body)
+    with telemetry.span("headroom.align") as span:
+        aligned_body, moved, static_system = _align(runtime, adapter.name, body)
+        span.set_attribute("headroom.moved", len(moved))
     try:
         conversation = adapter.parse(aligned_body)
     except ValueError:  # adapters reject shapes they do not know this way
@@ -124,16 +145,41 @@ def prepare_request(
         prepared.state = runtime.sessions.get(key)
         plan = CachePlan(prepared.state, now, _ttl(runtime)) if settings.cache_planner else None
         pipeline = runtime.pipeline(plan=plan, frozen_only=frozen_only)
-        prepared.result = pipeline.run(conversation)
+        with telemetry.span("headroom.compress", {"headroom.frozen_only": frozen_only}) as span:
+            prepared.result = pipeline.run(conversation)
+            _trace_blocks(span, prepared.result)
         if prepared.result.changed:
             prepared.body = adapter.render(prepared.result.conversation)
     if settings.cache_breakpoints:
-        prepared.body, prepared.breakpoints = _breakpoints(
-            runtime, adapter.name, prepared.body, conversation, static_system, key
-        )
+        with telemetry.span("headroom.breakpoints") as span:
+            prepared.body, prepared.breakpoints = _breakpoints(
+                runtime, adapter.name, prepared.body, conversation, static_system, key
+            )
+            span.set_attribute("headroom.placed", list(prepared.breakpoints))
     if prepared.arm == METER_ONLY:
         prepared.body = body  # measured, not applied
     return prepared
+
+
+def _trace_blocks(span: telemetry.Span, result: PipelineResult) -> None:
+    """One child span per changed block: kind, compressor, estimated tokens; never text."""
+    if not telemetry.enabled():
+        return
+    span.set_attribute("headroom.blocks", len(result.records))
+    span.set_attribute("headroom.blocks_changed", len(result.changed))
+    for record in result.changed:
+        outcome = record.outcome
+        attributes: dict[str, str | int] = {
+            "headroom.block.kind": outcome.kind,
+            "headroom.block.decision": outcome.decision.value,
+            "headroom.block.tokens_before": estimate_tokens(outcome.original),
+            "headroom.block.tokens_after": estimate_tokens(outcome.text),
+        }
+        if outcome.compressor:
+            attributes["headroom.block.compressor"] = outcome.compressor
+        if record.tool:
+            attributes["headroom.block.tool"] = record.tool
+        telemetry.instant("headroom.compress.block", attributes)
 
 
 def _align(

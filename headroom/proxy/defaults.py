@@ -21,6 +21,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 
 from headroom.config import Settings
+from headroom.dashboard import routes as dashboard
 from headroom.proxy.app import create_app
 from headroom.proxy.hooks import ProxyHooks
 from headroom.proxy.ledger import Ledger
@@ -59,7 +60,7 @@ def default_app(
         runtime=runtime,
         upstreams=upstreams,
         hooks=default_hooks(settings, runtime, ledger, metrics),
-        routes=stats_routes(),
+        routes=[*stats_routes(), *dashboard.routes()],
     )
     app.state.ledger = ledger
     app.state.metrics = metrics

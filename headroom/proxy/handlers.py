@@ -5,12 +5,15 @@ compression pipeline on its time budget and through the hooks' `prepare`, and
 forward it. A body nothing changed is forwarded as its original bytes. Every
 other route is forwarded untouched, body and all. Either way the upstream's
 status, headers and body come back as they arrive (`forward`, `relay`).
+With tracing on (`headroom.telemetry`), each request is a span, with the
+pipeline's stages and the upstream call as its children.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -23,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from headroom import telemetry
 from headroom.config import Settings
 from headroom.proxy.body import decode
 from headroom.proxy.compression import (
@@ -89,6 +93,15 @@ async def handle(state: ProxyState, request: Request) -> ASGIApp:
     """Forward one request and return the response that relays the answer."""
     route = classify(request.method, request.url.path, request.headers)
     exchange = Exchange(route, request.method, request.url.path, request.url.query, request.headers)
+    trace = telemetry.request_trace(functools.partial(_span_attributes, exchange))
+    with trace.active():
+        return await _handle(state, request, exchange, trace)
+
+
+async def _handle(
+    state: ProxyState, request: Request, exchange: Exchange, trace: telemetry.Trace
+) -> ASGIApp:
+    route = exchange.route
     url = _upstream_url(state.upstreams, exchange, request.scope)
     content: bytes | AsyncIterator[bytes]
     if route.kind is Kind.PASSTHROUGH:
@@ -103,7 +116,20 @@ async def handle(state: ProxyState, request: Request) -> ASGIApp:
         # A continuation carries a new body: its length is set afresh.
         fresh = upstream_request_headers(client_headers, body_as_sent=False)
         exchange.resend = functools.partial(open_upstream, state.client, request.method, url, fresh)
-    return await _forward(state, exchange, url, headers, content)
+    return await _forward(state, exchange, url, headers, content, trace)
+
+
+def _span_attributes(exchange: Exchange) -> dict[str, str]:
+    """A request's span attributes: method, route template, provider; no query, no text."""
+    return {
+        "http.request.method": exchange.method,
+        "http.route": _MODEL_SEGMENT.sub("/models/{model}", exchange.path),
+        "headroom.provider": exchange.route.provider.value,
+        "headroom.route_kind": exchange.route.kind.value,
+    }
+
+
+_MODEL_SEGMENT = re.compile(r"/models/[^/:]+")
 
 
 async def _forward(
@@ -112,20 +138,24 @@ async def _forward(
     url: str,
     headers: RawHeaders,
     content: bytes | AsyncIterator[bytes],
+    trace: telemetry.Trace = telemetry.NO_TRACE,
 ) -> ASGIApp:
     exchange.sent = time.perf_counter()
+    trace.upstream_sent()
     try:
         upstream = await open_upstream(state.client, exchange.method, url, headers, content)
     except UpstreamUnreachable as exc:
+        trace.failed(str(exc))
         return _unreachable(state, exchange, str(exc))
     exchange.answered = time.perf_counter()
     exchange.status = upstream.status_code
+    trace.upstream_answered(upstream.status_code, streaming=exchange.streaming)
     exchange.response_headers = upstream.headers
     hooked = exchange.route.kind is not Kind.PASSTHROUGH and bool(state.hooks)
     chunks = relay_body(upstream, exchange)
     if hooked:
         chunks = state.hooks.relay(exchange, chunks)
-    on_end = functools.partial(_finish, state, exchange, upstream)
+    on_end = functools.partial(_finish, state, exchange, upstream, trace)
     headers_out = client_response_headers(upstream.headers.raw)
     whole = hooked and _arrives_whole(exchange, upstream)
     return RelayResponse(upstream.status_code, headers_out, chunks, on_end, whole=whole)
@@ -222,10 +252,15 @@ def _unreachable(state: ProxyState, exchange: Exchange, reason: str) -> Response
 
 
 async def _finish(
-    state: ProxyState, exchange: Exchange, upstream: httpx.Response, end: End
+    state: ProxyState,
+    exchange: Exchange,
+    upstream: httpx.Response,
+    trace: telemetry.Trace,
+    end: End,
 ) -> None:
     if exchange.end is None:
         exchange.end = end
+    trace.finish(exchange.end.value, retrievals=exchange.retrievals)
     await upstream.aclose()
     if exchange.route.kind is not Kind.PASSTHROUGH and state.hooks:
         state.recorder.submit(exchange)

@@ -37,6 +37,17 @@ def check_bind(host: str, *, allow_remote: bool) -> None:
         )
 
 
+#: HTTP client libraries whose INFO lines print full upstream URLs, query
+#: strings included (Gemini's `?key=`): never at the default level.
+_URL_LOGGERS = ("httpx", "httpcore")
+
+
+def quiet_http_clients() -> None:
+    """Keep the HTTP clients' request lines (URLs with keys) out of the log."""
+    for name in _URL_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def serve(app: ASGIApp, host: str, port: int, *, verbose: bool = False) -> None:
     """Serve `app` until interrupted (check the address with `check_bind` first).
 
@@ -45,6 +56,7 @@ def serve(app: ASGIApp, host: str, port: int, *, verbose: bool = False) -> None:
     """
     level = logging.DEBUG if verbose else logging.INFO
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(message)s")
+    quiet_http_clients()
     uvicorn.run(
         app,
         host=host,
