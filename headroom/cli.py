@@ -245,6 +245,24 @@ def _read_file(path: Path) -> bytes:
 
 app.command("bench")(bench_command)
 
+
+@app.command()
+def dashboard(
+    open_browser: Annotated[
+        bool, typer.Option("--open/--no-open", help="Open it in the default browser.")
+    ] = True,
+) -> None:
+    """Print (and open) the dashboard's address; the proxy serves it."""
+    import webbrowser
+
+    from headroom.config import load_settings
+
+    settings = load_settings()
+    url = f"http://{settings.proxy_host}:{settings.proxy_port}/dashboard"
+    typer.echo(url)
+    if open_browser and not webbrowser.open(url):
+        err.print("headroom: no browser to open here; visit the address above")
+
 # Commands that live with their subsystem register themselves (issues 7 and 8).
 from headroom.doctor import register as register_doctor  # noqa: E402
 from headroom.integrations.hooks import register as register_hooks  # noqa: E402

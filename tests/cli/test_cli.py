@@ -133,3 +133,11 @@ def test_stats_shows_the_learned_state(_isolated_home: Path) -> None:
     (row,) = data["learned"]
     assert (row["compressed"], row["retrieved"], row["mode"]) == (4, 3, "lossless-only")
     assert data["counters"]["ccr.retrieve"] == 3
+
+
+def test_dashboard_prints_the_address_the_proxy_serves_it_on(_isolated_home: Path) -> None:
+    _isolated_home.mkdir(parents=True, exist_ok=True)
+    (_isolated_home / "config.toml").write_text("proxy_port = 8899\n")
+    result = _headroom("dashboard", "--no-open", home=_isolated_home)
+    assert result.returncode == 0
+    assert result.stdout.decode().strip() == "http://127.0.0.1:8899/dashboard"
