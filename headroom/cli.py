@@ -263,6 +263,7 @@ def dashboard(
     if open_browser and not webbrowser.open(url):
         err.print("headroom: no browser to open here; visit the address above")
 
+
 # Commands that live with their subsystem register themselves (issues 7 and 8).
 from headroom.doctor import register as register_doctor  # noqa: E402
 from headroom.integrations.hooks import register as register_hooks  # noqa: E402
