@@ -20,9 +20,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import anthropic
 import httpx
@@ -30,13 +31,14 @@ import openai
 import pytest
 
 from headroom.accounting import HOLDOUT, arm_of
-from headroom.config import load_settings
+from headroom.config import child_environment, load_settings
 from headroom.runtime import Runtime, build_runtime
 from headroom.store.memory import MemoryStore
 from headroom.testing import FakeUpstream, Reply
+from tests.cli.running import free_port, headroom_proxy
 from tests.conftest import ROOT, in_ci
 from tests.proxy import bodies
-from tests.proxy.conftest import Served, big_log
+from tests.proxy.conftest import big_log
 from tests.proxy.wired import marker_id, serve_default
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -165,7 +167,7 @@ def _orders_chat() -> dict[str, Any]:
     }
 
 
-def _scripted_traffic(up: FakeUpstream, served: Served) -> None:
+def _scripted_traffic(up: FakeUpstream, served: HasUrl) -> None:
     """Four requests: Anthropic plain, Anthropic streamed with a retrieve round, OpenAI x2."""
     claude = anthropic.Anthropic(api_key=KEY, base_url=served.url, max_retries=0)
     gpt = openai.OpenAI(api_key=KEY, base_url=served.url + "/v1", max_retries=0)
@@ -206,7 +208,7 @@ def _scripted_traffic(up: FakeUpstream, served: Served) -> None:
     )
 
 
-def _stats(served: Served, requests: int) -> dict[str, Any]:
+def _stats(served: HasUrl, requests: int) -> dict[str, Any]:
     """/stats once the ledger holds `requests` entries (they are recorded after each response)."""
     deadline = time.monotonic() + 15
     while True:
@@ -217,10 +219,17 @@ def _stats(served: Served, requests: int) -> dict[str, Any]:
         time.sleep(0.02)
 
 
+class HasUrl(Protocol):
+    """A running proxy, in process (`Served`) or as its own process."""
+
+    @property
+    def url(self) -> str: ...
+
+
 # ---------- reading the page ----------
 
 
-def _open(page: Any, served: Served, requests: int) -> None:
+def _open(page: Any, served: HasUrl, requests: int) -> None:
     page.goto(served.url + "/dashboard")
     page.wait_for_function(
         "n => document.querySelector('[data-testid=requests]').dataset.value === String(n)"
@@ -406,3 +415,38 @@ def test_a_proxy_with_no_traffic_yet_shows_how_to_point_a_client_at_it(
         assert page.get_by_test_id("recent-row").count() == 0
         assert page.get_by_test_id("timeline-bar").count() == 7
     assert up.requests == []  # the page never reached past the proxy
+
+
+def test_the_dashboard_of_a_proxy_started_as_make_run_starts_it(
+    page: Any, up: FakeUpstream, tmp_path: Path
+) -> None:
+    """`headroom proxy` as its own process, on the embedded SQLite store, with scripted traffic."""
+    port = free_port()
+    env = child_environment()
+    env.update(
+        HEADROOM_HOME=str(tmp_path / "home"),
+        HEADROOM_UPSTREAM_ANTHROPIC=up.url,
+        HEADROOM_UPSTREAM_OPENAI=up.url,
+    )
+    with headroom_proxy(env, port) as url:
+        served = _Address(url)
+        _scripted_traffic(up, served)
+        stats = _stats(served, 4)
+        _open(page, served, 4)
+        shown = {
+            "requests": tokens(stats["requests"]),
+            "tokens-saved": tokens(stats["tokens_saved"]),
+            "dollars-saved": usd(stats["dollars"]["saved"]),
+            "dollars-spent": usd(stats["dollars"]["spent"]),
+            "cache-hit-rate": rate(stats["cache"]["hit_rate"]),
+        }
+        assert stats["tokens_saved"] > 0 and stats["dollars"]["saved"] > 0
+        assert {testid: _text(page, testid) for testid in shown} == shown
+        _shot(page, "dashboard-proxy-process.png")
+
+
+@dataclass(frozen=True)
+class _Address:
+    """Where a proxy process listens."""
+
+    url: str
