@@ -1,5 +1,5 @@
 """`python -m headroom` runs the same CLI as the `headroom` command."""
 
-from headroom.cli import main
+from headroom.entry import main
 
 main()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -351,3 +352,19 @@ def test_the_installed_command_prints_nothing_for_garbage_or_small_output(tmp_pa
     for stdin in (b"{oops", orjson.dumps(payloads.bash("ok\n"))):
         done = run_entry_point(stdin, tmp_path / "hh")
         assert (done.returncode, done.stdout) == (0, b"")
+
+
+def test_the_hook_fast_path_skips_the_full_cli() -> None:
+    """The hook runs on every tool call: it must not pay for the whole CLI's imports."""
+    code = (
+        "import sys\n"
+        "sys.argv = ['headroom', 'hooks', 'run', 'post-tool-use']\n"
+        "from headroom.entry import main\n"
+        "main()\n"
+        "sys.stderr.write('cli loaded: %s' % ('headroom.cli' in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], input=b"not json", capture_output=True, check=False
+    )
+    assert result.returncode == 0 and result.stdout == b""
+    assert result.stderr.decode().endswith("cli loaded: False")
