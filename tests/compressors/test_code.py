@@ -166,6 +166,25 @@ def test_cat_n_line_numbers_are_recognised_too() -> None:
     assert_accounts_for_every_line(out, text, gutter=1)
 
 
+@pytest.mark.parametrize(
+    ("header", "separator"),
+    [
+        ("[File: /repo/app.py (120 lines total)]\n(this is the beginning of the file)\n", "|"),
+        ("[File: /repo/app.py (120 lines total)]\n", ":"),
+    ],
+    ids=["openhands-view", "swe-agent-open"],
+)
+def test_agent_file_views_keep_their_header_and_numbers(header: str, separator: str) -> None:
+    code = TEMPLATES["python"].source().split("\n")
+    text = header + "\n".join(f"{n}{separator}{line}" for n, line in enumerate(code, 1))
+    out = compress(text)
+    assert out is not None and out.startswith(header)
+    rest = out[len(header) :]
+    kept = [line for line in rest.split("\n")[1:] if not ELISION.match(line)]
+    assert kept and all(re.match(rf"\d+{re.escape(separator)}", line) for line in kept)
+    assert_accounts_for_every_line(rest, text[len(header) :], gutter=1)
+
+
 def test_an_unnumbered_tail_after_the_numbered_lines_is_kept_verbatim() -> None:
     code = TEMPLATES["python"].source().split("\n")
     tail = "\n<system-reminder>\nThis file may be stale.\n</system-reminder>"

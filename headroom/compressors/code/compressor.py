@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from headroom.ccr import ccr_id, marker
 from headroom.compressors.code.language import candidates, path_of
-from headroom.compressors.code.numbering import Numbered, split_gutter
+from headroom.compressors.code.numbering import Numbered, split_gutter, split_header
 from headroom.compressors.code.outline import Outline, outline_of
 from headroom.compressors.code.plan import Plan, plan
 from headroom.compressors.code.relevance import pointed_rows, terms_of
@@ -42,6 +42,14 @@ class CodeCompressor:
     def compress(self, text: str, ctx: CompressContext) -> Compressed | None:
         if len(text) > MAX_CHARS or text.count("\n") < MIN_LINES * ctx.keep_factor:
             return None
+        header, body = split_header(text)
+        key = ccr_id(text)
+        result = self._compress(body, ctx, key)
+        if result is None or not header:
+            return result
+        return Compressed(header + result.text, result.kind, result.compressor, result.ccr_id)
+
+    def _compress(self, text: str, ctx: CompressContext, key: str) -> Compressed | None:
         numbered = split_gutter(text)
         code = numbered.code
         if len(code) < MIN_LINES * ctx.keep_factor:
@@ -57,7 +65,6 @@ class CodeCompressor:
         decided = plan(outline, code, joined, terms, pointed, keep_factor=ctx.keep_factor)
         if not decided.runs:
             return None
-        key = ccr_id(text)
         return Compressed(_render(numbered, decided, key), "code", self.name, key)
 
 

@@ -1,7 +1,8 @@
 """Line-number gutters that file-reading tools put in front of code.
 
 Claude Code's Read tool prints `    12→code` (a right-aligned number, an arrow,
-then the line) and `cat -n` prints `    12<TAB>code`. The parser must see the
+then the line), `cat -n` prints `    12<TAB>code`, OpenHands' file viewer
+`12|code` and SWE-agent's `open` `12:code`. The parser must see the
 code without the gutter, and the output must keep the gutter on every kept
 line, so that an agent can re-read an elided range with its own file tool.
 
@@ -15,7 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_GUTTER = re.compile(r" *(\d{1,9})(?:→|\t)")
+_GUTTER = re.compile(r" *(\d{1,9})(?:→|\t|\||:)")
+#: The most unnumbered lines a file view may start with (a "[File: …]" header).
+MAX_HEADER_LINES = 3
 #: The share of lines that must be numbered for the text to count as numbered.
 _MIN_NUMBERED = 0.9
 
@@ -40,6 +43,24 @@ class Numbered:
     def line_number(self, row: int) -> int:
         """The file's line number of code row `row` (0-based)."""
         return self.first + row
+
+
+def split_header(text: str) -> tuple[str, str]:
+    """A file view's header (the lines before its numbered run) and the rest.
+
+    Agents' file viewers print a line or two first, e.g. SWE-agent's
+    `[File: /x.py (42 lines total)]` and `(this is the beginning of the file)`.
+    The header is returned with its newlines; ("", text) when there is none.
+    """
+    lines = text.split("\n", MAX_HEADER_LINES + 1)
+    for row in range(1, min(MAX_HEADER_LINES, len(lines) - 1) + 1):
+        match = _GUTTER.match(lines[row])
+        if match is not None and _GUTTER.match(lines[0]) is None:
+            if row + 1 < len(lines) and _GUTTER.match(lines[row + 1]) is None:
+                continue
+            cut = sum(len(line) + 1 for line in lines[:row])
+            return text[:cut], text[cut:]
+    return "", text
 
 
 def split_gutter(text: str) -> Numbered:
