@@ -26,6 +26,7 @@ import functools
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from headroom import telemetry
 from headroom.accounting import COMPRESSED, HOLDOUT, METER_ONLY, arm_of
@@ -99,6 +100,7 @@ def prepare_request(
     session: str | None = None,
     now: float | None = None,
     frozen_only: bool = False,
+    upstream: str | None = None,
 ) -> Prepared:
     """Align, compress and place breakpoints on one request body (not committed).
 
@@ -106,10 +108,21 @@ def prepare_request(
     a key is derived from the conversation's first user message. `now` is the
     request's time (the replay passes recorded times). With `frozen_only`,
     nothing new is compressed (the proxy's fallback when the time budget ran out).
+    `upstream` is the base URL the request goes to: OpenAI's `prompt_cache_key`
+    is only added for OpenAI's own API, since OpenAI-compatible servers (Azure,
+    vLLM, gateways) may reject a parameter they do not know.
     Each stage is a span when tracing is on (`headroom.telemetry`).
     """
     with telemetry.span("headroom.prepare", {"headroom.wire": wire}) as span:
-        prepared = _prepare(runtime, wire, body, session=session, now=now, frozen_only=frozen_only)
+        prepared = _prepare(
+            runtime,
+            wire,
+            body,
+            session=session,
+            now=now,
+            frozen_only=frozen_only,
+            cache_key=is_openai_api(upstream),
+        )
         span.set_attribute("headroom.arm", prepared.arm)
         span.set_attribute("headroom.changed", prepared.changed)
         return prepared
@@ -123,6 +136,7 @@ def _prepare(
     session: str | None,
     now: float | None,
     frozen_only: bool,
+    cache_key: bool,
 ) -> Prepared:
     settings = runtime.settings
     now = time.time() if now is None else now
@@ -153,7 +167,12 @@ def _prepare(
     if settings.cache_breakpoints:
         with telemetry.span("headroom.breakpoints") as span:
             prepared.body, prepared.breakpoints = _breakpoints(
-                runtime, adapter.name, prepared.body, conversation, static_system, key
+                runtime,
+                adapter.name,
+                prepared.body,
+                conversation,
+                static_system,
+                key if cache_key else None,
             )
             span.set_attribute("headroom.placed", list(prepared.breakpoints))
     if prepared.arm == METER_ONLY:
@@ -245,6 +264,14 @@ def _breakpoints(
         )
         return keyed, ("prompt_cache_key",)
     return body, ()
+
+
+def is_openai_api(url: str | None) -> bool:
+    """Whether `url` is OpenAI's own API (where `prompt_cache_key` is known)."""
+    if not url:
+        return False
+    host = urlsplit(url).hostname or ""
+    return host == "api.openai.com"
 
 
 def _ttl(runtime: Runtime) -> str:

@@ -36,22 +36,40 @@ def test_a_small_request_with_nothing_to_do_comes_back_as_the_same_object(tmp_pa
     assert prepared.body is body and not prepared.changed
 
 
+OPENAI = "https://api.openai.com"
+
+
 def test_openai_requests_get_one_prompt_cache_key_per_session(tmp_path: Path) -> None:
     runtime = _runtime(tmp_path)
-    first = prepare_request(runtime, "openai-chat", _chat("Plan the migration."))
-    later = prepare_request(runtime, "openai-chat", _chat("Plan the migration.", "Go on."))
-    other = prepare_request(runtime, "openai-chat", _chat("Write a poem."))
+    first = prepare_request(runtime, "openai-chat", _chat("Plan the migration."), upstream=OPENAI)
+    later = prepare_request(
+        runtime, "openai-chat", _chat("Plan the migration.", "Go on."), upstream=OPENAI
+    )
+    other = prepare_request(runtime, "openai-chat", _chat("Write a poem."), upstream=OPENAI)
     key = first.body["prompt_cache_key"]
     assert key.startswith("hr-") and later.body["prompt_cache_key"] == key
     assert other.body["prompt_cache_key"] != key
     assert first.breakpoints == ("prompt_cache_key",)
-    named = prepare_request(runtime, "openai-chat", _chat("x"), session="codex-conversation-7")
+    named = prepare_request(
+        runtime, "openai-chat", _chat("x"), session="codex-conversation-7", upstream=OPENAI
+    )
     assert named.body["prompt_cache_key"] != key
+
+
+def test_openai_compatible_servers_never_get_a_parameter_they_may_not_know(
+    tmp_path: Path,
+) -> None:
+    """Azure, vLLM and gateways may reject `prompt_cache_key`: only OpenAI's API gets it."""
+    runtime = _runtime(tmp_path)
+    body = _chat("Plan the migration.")
+    for upstream in (None, "http://127.0.0.1:8000/v1", "https://myco.openai.azure.com"):
+        prepared = prepare_request(runtime, "openai-chat", body, upstream=upstream)
+        assert prepared.body is body and prepared.breakpoints == ()
 
 
 def test_a_client_prompt_cache_key_is_kept(tmp_path: Path) -> None:
     body = {"model": "gpt-5", "input": "hi", "prompt_cache_key": "mine"}
-    prepared = prepare_request(_runtime(tmp_path), "openai-responses", body)
+    prepared = prepare_request(_runtime(tmp_path), "openai-responses", body, upstream=OPENAI)
     assert prepared.body is body and prepared.body["prompt_cache_key"] == "mine"
 
 

@@ -60,16 +60,18 @@ class Engine:
 
     runtime: Runtime
     pending: PendingRetrievals
+    #: The base URL the calls go to, when known (see `prepare_request`'s `upstream`).
+    upstream: str | None = None
 
     @classmethod
-    def build(cls, **options: Any) -> Engine:
+    def build(cls, upstream: str | None = None, **options: Any) -> Engine:
         """An engine for these settings overrides (see `headroom.config.SETTINGS`)."""
         runtime = get_runtime(**options)
         settings = runtime.settings
         pending = PendingRetrievals(
             runtime.store, ttl=settings.ccr_ttl_seconds, raise_errors=settings.raise_errors
         )
-        return cls(runtime, pending)
+        return cls(runtime, pending, upstream)
 
     @property
     def rounds(self) -> int:
@@ -77,7 +79,7 @@ class Engine:
 
     def prepare(self, wire: str, body: JSONObject) -> Prepared | None:
         """`body` prepared as the proxy would; None (send it as it is) on an internal error."""
-        work = functools.partial(prepare_request, self.runtime, wire, body)
+        work = functools.partial(prepare_request, self.runtime, wire, body, upstream=self.upstream)
         return guarded(
             "integrations:prepare", work, None, raise_errors=self.runtime.settings.raise_errors
         )

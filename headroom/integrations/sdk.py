@@ -82,7 +82,9 @@ def with_headroom(client: C, **options: Any) -> C:
     `retrieve_rounds=0`. The result stands in for the client and is typed as it.
     """
     routes, is_async = _routes(client)
-    wrapped = _Namespace(client, Engine.build(**options), routes, is_async=is_async)
+    base_url = getattr(client, "base_url", None)
+    engine = Engine.build(str(base_url) if base_url is not None else None, **options)
+    wrapped = _Namespace(client, engine, routes, is_async=is_async)
     return cast(C, wrapped)
 
 

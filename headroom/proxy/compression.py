@@ -95,6 +95,7 @@ async def compress_body(
     raise_errors: bool,
     size: int = INLINE_PIPELINE_BYTES + 1,
     session: str | None = None,
+    upstream: str | None = None,
 ) -> Compression:
     """Prepare `body` (align, compress, breakpoints), falling back on error or timeout.
 
@@ -104,7 +105,7 @@ async def compress_body(
     late result is dropped and never remembered.
     """
     started = time.perf_counter()
-    work = _Work(runtime, wire, body, session)
+    work = _Work(runtime, wire, body, session, upstream)
     failed = Compression(Outcome.FAILED, body, body)
     guarded_work = functools.partial(
         guarded, "proxy:pipeline", work.run, failed, raise_errors=raise_errors
@@ -121,7 +122,7 @@ async def compress_body(
             outcome = work.abandon()
     if outcome is None:
         ERRORS.add("proxy:budget")
-        fallback = functools.partial(_frozen_only, runtime, wire, body, session)
+        fallback = functools.partial(_frozen_only, runtime, wire, body, session, upstream)
         outcome = guarded(
             "proxy:frozen",
             fallback,
@@ -135,8 +136,15 @@ async def compress_body(
 class _Work:
     """The pipeline run in a worker thread, committed only if it is used."""
 
-    def __init__(self, runtime: Runtime, wire: str, body: JSONObject, session: str | None) -> None:
-        self.args = (runtime, wire, body, session)
+    def __init__(
+        self,
+        runtime: Runtime,
+        wire: str,
+        body: JSONObject,
+        session: str | None,
+        upstream: str | None,
+    ) -> None:
+        self.args = (runtime, wire, body, session, upstream)
         self.lock = threading.Lock()
         self.abandoned = False
         self.done: Compression | None = None
@@ -157,13 +165,19 @@ class _Work:
             return self.done
 
 
-def _compress(runtime: Runtime, wire: str, body: JSONObject, session: str | None) -> Compression:
-    prepared = prepare_request(runtime, wire, body, session=session)
+def _compress(
+    runtime: Runtime, wire: str, body: JSONObject, session: str | None, upstream: str | None
+) -> Compression:
+    prepared = prepare_request(runtime, wire, body, session=session, upstream=upstream)
     return _outcome(prepared, Outcome.COMPRESSED)
 
 
-def _frozen_only(runtime: Runtime, wire: str, body: JSONObject, session: str | None) -> Compression:
-    prepared = prepare_request(runtime, wire, body, session=session, frozen_only=True)
+def _frozen_only(
+    runtime: Runtime, wire: str, body: JSONObject, session: str | None, upstream: str | None
+) -> Compression:
+    prepared = prepare_request(
+        runtime, wire, body, session=session, frozen_only=True, upstream=upstream
+    )
     prepared.commit()
     return _outcome(prepared, Outcome.OVER_BUDGET)
 

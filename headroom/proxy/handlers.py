@@ -199,6 +199,7 @@ async def _outgoing(state: ProxyState, exchange: Exchange, raw: bytes, request: 
         raise_errors=settings.raise_errors,
         size=len(data),
         session=_session_header(request),
+        upstream=state.upstreams.base(exchange.route.provider),
     )
     exchange.compression = compression
     forwarded = compression.body if compression.body is not None else body
