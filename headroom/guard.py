@@ -67,5 +67,12 @@ def guarded(
         counts.add(stage)
         if raise_errors:
             raise
-        log.warning("headroom: %s failed, passing the original through: %r", stage, exc)
+        # The error's message may quote the content being compressed, so the
+        # default level names only its type; DEBUG (`--verbose`) has the rest.
+        log.warning(
+            "headroom: %s failed (%s), passing the original through",
+            stage,
+            type(exc).__name__,
+        )
+        log.debug("headroom: %s failed", stage, exc_info=True)
         return fallback

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from headroom.guard import ErrorCounts, guarded
@@ -27,3 +29,16 @@ def test_guarded_reraises_under_tests_but_still_counts() -> None:
     with pytest.raises(RuntimeError, match="boom"):
         guarded("stage", _boom, "original", raise_errors=True, counts=counts)
     assert counts.get("stage") == 1
+
+
+def test_a_failure_logs_its_stage_and_type_but_never_the_content_it_quotes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def leaks() -> str:
+        raise ValueError("could not parse 'sk-secret user data'")
+
+    with caplog.at_level(logging.WARNING, logger="headroom.guard"):
+        guarded("compressor:json", leaks, "original", raise_errors=False, counts=ErrorCounts())
+    (record,) = caplog.records
+    assert "compressor:json" in record.getMessage() and "ValueError" in record.getMessage()
+    assert "sk-secret" not in caplog.text
