@@ -36,7 +36,7 @@ from typing import Any
 
 import orjson
 
-from headroom.cache.prices import Price, input_dollars
+from headroom.cache.prices import TTL_SECONDS, Price, input_dollars
 from headroom.config import DEFAULT_CACHE_MIN_TOKENS, Pairs, min_cacheable_tokens
 from headroom.providers.breakpoints import strip_cache_control
 from headroom.tokens import TokenCounter
@@ -44,7 +44,6 @@ from headroom.types import JSONObject
 
 MAX_BREAKPOINTS = 4
 LOOKBACK_BLOCKS = 20
-TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
 BILLING_LINE = "x-anthropic-billing-header:"
 
 

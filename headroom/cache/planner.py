@@ -23,11 +23,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from headroom.cache.prices import READ_MULTIPLIER, WRITE_1H_MULTIPLIER, WRITE_5M_MULTIPLIER
+from headroom.cache.prices import (
+    READ_MULTIPLIER,
+    TTL_SECONDS,
+    WRITE_1H_MULTIPLIER,
+    WRITE_5M_MULTIPLIER,
+)
 from headroom.cache.session import SessionState
 
 WRITE_MULTIPLIERS = {"5m": WRITE_5M_MULTIPLIER, "1h": WRITE_1H_MULTIPLIER}
-TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
 #: The most future turns the planner counts on.
 MAX_TURNS_LEFT = 50
 

@@ -41,6 +41,7 @@ __all__ = [
     "READ_MULTIPLIER",
     "SNAPSHOT",
     "SNAPSHOT_DATE",
+    "TTL_SECONDS",
     "WRITE_1H_MULTIPLIER",
     "WRITE_5M_MULTIPLIER",
     "Price",
@@ -53,6 +54,8 @@ __all__ = [
 WRITE_5M_MULTIPLIER = 1.25
 WRITE_1H_MULTIPLIER = 2.0
 READ_MULTIPLIER = 0.1
+#: How long a cache entry lives without a read, per breakpoint TTL.
+TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
 
 SNAPSHOT_DATE = "2026-11-21"
 _SNAPSHOT_SOURCE = f"snapshot {SNAPSHOT_DATE}"

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from headroom.cache.prices import input_dollars, price_for
+from headroom.cache.prices import TTL_SECONDS, input_dollars, price_for
 from headroom.config import Settings
 from headroom.guard import guarded
 from headroom.store.base import Store
@@ -47,7 +47,6 @@ if TYPE_CHECKING:
 __all__ = ["TTL_SECONDS", "TTLAdvice", "advise_ttl", "effective_ttl"]
 
 #: How long each TTL keeps an entry without a hit, in seconds.
-TTL_SECONDS = {"5m": 300.0, "1h": 3600.0}
 #: The wire whose breakpoints carry a TTL.
 PROVIDER = "anthropic"
 #: How long an "auto" answer is reused before the ledger is read again.

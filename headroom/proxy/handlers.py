@@ -44,6 +44,7 @@ from headroom.proxy.headers import (
     upstream_request_headers,
 )
 from headroom.proxy.hooks import End, Exchange, Hooks
+from headroom.proxy.ledger import SESSION_HEADERS
 from headroom.proxy.recorder import Recorder
 from headroom.proxy.relay import RelayResponse
 from headroom.proxy.routes import Kind, Upstreams, classify
@@ -218,13 +219,9 @@ async def _outgoing(state: ProxyState, exchange: Exchange, raw: bytes, request: 
     return orjson.dumps(forwarded)
 
 
-#: Headers that name the client's session (Claude Code, Codex).
-_SESSION_HEADERS = ("x-claude-code-session-id", "conversation_id", "session_id")
-
-
 def _session_header(request: Request) -> str | None:
     headers = request.headers
-    for name in _SESSION_HEADERS:
+    for name in SESSION_HEADERS:
         value = headers.get(name)
         if value:
             return value[:128]

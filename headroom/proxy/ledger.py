@@ -145,7 +145,8 @@ def _bearer(value: str) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-_SESSION_HEADERS = ("x-claude-code-session-id", "conversation_id", "session_id")
+#: Headers that name the client's session (Claude Code, Codex), first match wins.
+SESSION_HEADERS = ("x-claude-code-session-id", "conversation_id", "session_id")
 
 
 def session_of(headers: Mapping[str, str], body: Mapping[str, Any] | None) -> str | None:
@@ -156,7 +157,7 @@ def session_of(headers: Mapping[str, str], body: Mapping[str, Any] | None) -> st
     (OpenAI) or `metadata.user_id` (Anthropic).
     """
     lower = {k.lower(): v for k, v in headers.items()}
-    for name in _SESSION_HEADERS:
+    for name in SESSION_HEADERS:
         if lower.get(name):
             return lower[name][:_NAME_CAP]
     if not body:

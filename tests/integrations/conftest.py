@@ -11,14 +11,6 @@ import pytest
 from headroom.testing import FakeUpstream
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 @pytest.fixture
 def squatter() -> Iterator[int]:
     """A port held by a plain TCP server that is not a Headroom proxy."""

@@ -30,8 +30,8 @@ from headroom.providers.anthropic import AnthropicAdapter
 from headroom.testing import FakeUpstream, RecordedRequest, Reply
 from headroom.tokens import count_tokens
 from headroom.types import Role
+from tests.cli.running import free_port
 from tests.conftest import ROOT, in_ci
-from tests.integrations.conftest import free_port
 
 CLAUDE = ROOT / ".e2e" / "node_modules" / ".bin" / "claude"
 FINAL = "The log shows 300 requests, all status=ok."

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from headroom.integrations.wrap.proxy_process import ProxyAddress, stop_proxy
-from tests.integrations.conftest import free_port
+from tests.cli.running import free_port
 
 FAKE_AGENT = """#!{python}
 import json, os, sys, time

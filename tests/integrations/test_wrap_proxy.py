@@ -23,7 +23,7 @@ from headroom.integrations.wrap.proxy_process import (
     is_headroom_proxy,
     stop_proxy,
 )
-from tests.integrations.conftest import free_port
+from tests.cli.running import free_port
 
 #: Generous: a loaded CI machine can take longer than wrap's 5 s to start a proxy.
 WAIT = 60.0

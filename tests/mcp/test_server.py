@@ -28,6 +28,7 @@ from headroom.cli import app
 from headroom.mcp.server import TOOL_NAMES, build_server
 from headroom.proxy.ledger import Ledger, LedgerEntry
 from headroom.runtime import get_runtime
+from tests.cli.running import free_port
 from tests.proxy.conftest import big_log
 
 NEEDLE = "2024-01-01T00:10:00 ERROR worker-3 request id=4242 failed: connection reset"
@@ -167,12 +168,6 @@ def test_a_stdio_session_with_the_real_command(tmp_path: Path) -> None:
 
     run_client(params, session)
     assert (home / "store.db").is_file()  # the default store, shared with the proxy
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
